@@ -1,0 +1,76 @@
+// holdfast/clock.h: the injectable clock (DESIGN §5).
+//
+// Hold deadlines run on a monotonic clock, so a wall-clock step never cuts a
+// hold short; sales-cycle windows are wall-clock instants (noon is noon).
+// Production code uses SystemClock; tests drive a ManualClock by hand and
+// never sleep to make a hold expire:
+//
+//   holdfast::ManualClock clock(absl::FromCivil(absl::CivilSecond(2026, 11, 27, 11, 59, 0),
+//                                                absl::UTCTimeZone()));
+//   config.clock = &clock;
+//   ...
+//   clock.Advance(absl::Minutes(10));  // every 10-minute hold is now dead
+#ifndef HOLDFAST_CLOCK_H_
+#define HOLDFAST_CLOCK_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace holdfast {
+
+// The time source of a Sale. Implementations must be thread-safe, must not
+// block, and MonotonicNanos() must never go backwards.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+
+  // Nanoseconds on a monotonic time line with an arbitrary origin. Hold
+  // deadlines are measured on it. Thread-safe. Must not allocate or block.
+  virtual int64_t MonotonicNanos() const = 0;
+
+  // The wall-clock instant, used for sales-cycle windows only.
+  // Thread-safe. Must not allocate or block.
+  virtual absl::Time WallNow() const = 0;
+};
+
+// The real clocks: CLOCK_MONOTONIC and absl::Now(). Both are vDSO reads on
+// Linux, not system calls.
+class SystemClock final : public Clock {
+ public:
+  // The process-wide instance; it lives forever. Thread-safe.
+  static SystemClock* Get();
+
+  int64_t MonotonicNanos() const override;
+  absl::Time WallNow() const override;
+};
+
+// A clock that moves only when told to. Monotonic and wall time advance
+// together on Advance(); SetWall() moves wall time alone (a wall-clock step,
+// which must not affect hold deadlines). Thread-safe: the readings are atomics.
+class ManualClock final : public Clock {
+ public:
+  // Starts at monotonic time 0 and wall time `wall`.
+  explicit ManualClock(absl::Time wall = absl::UnixEpoch());
+
+  int64_t MonotonicNanos() const override;
+  absl::Time WallNow() const override;
+
+  // Moves both clocks forward by `d`. A negative `d` is ignored (monotonic
+  // time never goes back). Thread-safe.
+  void Advance(absl::Duration d);
+
+  // Sets wall time alone, forwards or backwards. Thread-safe.
+  void SetWall(absl::Time wall);
+
+ private:
+  // Relaxed is enough for both: a reading carries no other data with it, and
+  // each is a single word that is read and written whole.
+  std::atomic<int64_t> monotonic_ns_{0};
+  std::atomic<int64_t> wall_ns_since_epoch_{0};
+};
+
+}  // namespace holdfast
+
+#endif  // HOLDFAST_CLOCK_H_

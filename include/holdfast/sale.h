@@ -1,0 +1,206 @@
+// holdfast/sale.h: one event's stock, sold to a crowd with lock-free holds.
+//
+// A Sale owns the stock of one event: general-admission ticket types, shared
+// quotas over them, sales cycles and per-buyer limits (see config.h). Buyers
+// take holds (temporary claims that expire at a deadline), then confirm them
+// into sales or release them. Every operation on the hot path is lock-free,
+// allocates nothing and makes no system call but reading the clock.
+//
+//   absl::StatusOr<std::unique_ptr<holdfast::Sale>> sale = holdfast::Sale::Create(config);
+//   if (!sale.ok()) return sale.status();  // names the bad field
+//   holdfast::HoldLine lines[] = {{.type = 0, .quantity = 2}};
+//   holdfast::HoldResult hold = (*sale)->Hold(user_id, lines, {.ttl = absl::Minutes(5)});
+//   switch (hold.outcome) {
+//     case holdfast::Outcome::kOk: break;
+//     case holdfast::Outcome::kSoldOut: return ShowSoldOutPage();
+//     default: return ShowError(holdfast::OutcomeName(hold.outcome));
+//   }
+//   ... payment ...
+//   holdfast::Outcome sold = (*sale)->Confirm(hold.id, user_id);  // kOk or kExpired, ...
+//
+// The life cycle of a hold (the state word of its slot, lib/internal/hold_slot.h):
+//
+//   state      | entered by                     | may go to
+//   -----------+--------------------------------+------------------------------------
+//   Free       | Create; a failed Hold          | Claiming (Hold takes the slot)
+//   Claiming   | Hold, while it claims stock    | Held (all claims made), Free (one failed)
+//   Held       | Hold succeeded; Extend         | Held (Extend: new deadline),
+//              |                                | Confirmed (Confirm before the deadline),
+//              |                                | Released (Release before the deadline),
+//              |                                | Expired (anyone at or after the deadline)
+//   Confirmed  | Confirm (final for the hold)   | Claiming of the next generation (reuse)
+//   Released   | Release (final for the hold)   | Claiming of the next generation (reuse)
+//   Expired    | expiry (final for the hold)    | Claiming of the next generation (reuse)
+//
+// Every transition out of Held is one compare-and-swap on the slot's state
+// word, so concurrent Confirm, Release, Extend and expiry of one hold have
+// exactly one winner (I3) and every loser learns the winner's outcome. The
+// winner alone returns the units (unless it confirmed) and frees the slot.
+//
+// Where the guarantees are weaker than they sound:
+// - A hold claims its counters (buyer, cycle, ticket types, quotas) one after
+//   another with compare-and-swap and undoes them in reverse if one is short.
+//   A concurrent Hold that runs into such an in-flight claim answers kSoldOut
+//   (or kBuyerLimit) even if the in-flight hold then fails and gives the units
+//   back: the stock was taken, by a hold in progress, at that instant.
+//   Dead holds never cause kSoldOut: before answering it, Hold expires every
+//   hold past its deadline and tries again (I5).
+// - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
+//   other threads make progress.
+// - Answering kSoldOut when expired holds may exist scans the slot groups'
+//   deadline hints: holds_max / 64 words, a few microseconds for 64Ki slots.
+#ifndef HOLDFAST_SALE_H_
+#define HOLDFAST_SALE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "holdfast/config.h"
+#include "holdfast/event.h"
+#include "holdfast/outcome.h"
+#include "holdfast/stats.h"
+#include "holdfast/types.h"
+
+namespace holdfast {
+
+namespace internal {
+class SaleCore;
+}  // namespace internal
+
+// Options of one Hold call.
+struct HoldOptions {
+  // The hold's time to live; absl::ZeroDuration() means
+  // SaleConfig::hold_ttl_default. Must be > 0 and <= hold_lifetime_max.
+  absl::Duration ttl = absl::ZeroDuration();
+  // 0 means none. A non-zero key makes the hold idempotent per buyer: while a
+  // hold that this buyer made with this key is live, Hold answers kOk with
+  // that hold's id and claims nothing more (the lines are not compared).
+  uint64_t idempotency_key = 0;
+};
+
+// How Confirm answers a hold the buyer already confirmed (I9).
+enum class ConfirmMode : uint8_t {
+  kRetryIsOk = 0,           // answer kOk: a retry after a lost response is safe
+  kReportAlreadyConfirmed,  // answer kAlreadyConfirmed
+};
+
+// One buyer's counters.
+struct BuyerCounts {
+  int64_t held_units = 0;    // in the buyer's live holds
+  int64_t bought_units = 0;  // confirmed
+  int32_t live_holds = 0;
+};
+
+// The stock of one event. Create one with Sale::Create; it is neither
+// copyable nor movable (buyers hold pointers into it). Every method is
+// thread-safe.
+class Sale {
+ public:
+  // Builds a sale from `config`. Returns InvalidArgument naming the field
+  // when the config is invalid (see ValidateConfig), and ResourceExhausted if
+  // the sized memory can't be had. All memory the sale will use is allocated
+  // here. Thread-safe.
+  static absl::StatusOr<std::unique_ptr<Sale>> Create(const SaleConfig& config);
+
+  ~Sale();
+  Sale(const Sale&) = delete;
+  Sale& operator=(const Sale&) = delete;
+
+  // Claims every line for `buyer`, or nothing (I2). On kOk the result carries
+  // the new hold's id; the hold lives until its deadline (now + ttl) unless it
+  // is confirmed, released or extended first.
+  // Outcomes: kOk; kSoldOut (a type, quota or the cycle is short, after dead
+  // holds were expired); kBuyerLimit; kTooManyHolds; kNotOpen; kClosed;
+  // kHoldTableFull; kBuyerTableFull; kInvalidArgument (no lines, more than
+  // kLinesPerHoldMax lines, a quantity <= 0, total units above
+  // units_per_hold_max, an unknown type, a bad ttl, buyer == kReservedBuyer,
+  // a key with idempotency keys off). Lines naming the same type add up.
+  // Thread-safe. Lock-free. Never allocates.
+  HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options = {});
+
+  // Turns `buyer`'s live hold into a sale, permanently.
+  // Outcomes: kOk (also for a hold this buyer already confirmed, unless
+  // `mode` asks for kAlreadyConfirmed); kExpired (the deadline has passed,
+  // even if nothing has swept it: I4); kUnknownHold (released, stale, forged
+  // or foreign id); kNotOwner (another buyer's hold; nothing changes).
+  // Thread-safe. Lock-free. Never allocates.
+  [[nodiscard]] Outcome Confirm(HoldId hold, BuyerId buyer,
+                                ConfirmMode mode = ConfirmMode::kRetryIsOk);
+
+  // Ends `buyer`'s live hold early and returns its units.
+  // Outcomes: kOk; kExpired; kAlreadyConfirmed; kUnknownHold; kNotOwner.
+  // Thread-safe. Lock-free. Never allocates.
+  [[nodiscard]] Outcome Release(HoldId hold, BuyerId buyer);
+
+  // Moves the deadline of `buyer`'s live hold to now + ttl, but never past its
+  // creation + hold_lifetime_max (it is cut there, and kOk is still answered).
+  // Outcomes: kOk; kExpired; kAlreadyConfirmed; kUnknownHold; kNotOwner;
+  // kInvalidArgument (ttl <= 0 or above hold_lifetime_max).
+  // Thread-safe. Lock-free. Never allocates.
+  [[nodiscard]] Outcome Extend(HoldId hold, BuyerId buyer, absl::Duration ttl);
+
+  // Expires every hold whose deadline is at or before the clock's now and
+  // returns their units. Returns how many holds this call expired.
+  // Thread-safe. Lock-free (concurrent sweeps share the work). Never allocates.
+  int64_t Sweep();
+
+  // As Sweep(), as if the clock read `monotonic_now_ns` (a value of
+  // Clock::MonotonicNanos()); a value ahead of the clock is cut to the clock's
+  // now, so no hold is ever expired early. For a server loop that has
+  // already read the clock. Thread-safe. Lock-free. Never allocates.
+  int64_t Sweep(int64_t monotonic_now_ns);
+
+  // Units of `type` a buyer could hold now: the minimum over the type's own
+  // available units, every quota it belongs to and the current cycle's
+  // allotment left; 0 outside a cycle window or for an unknown type. Units of
+  // dead holds not yet swept count as taken. Thread-safe. Lock-free.
+  int64_t Available(TypeId type) const;
+  // Units of `type` neither held nor sold (its own counter alone); 0 for an
+  // unknown type. Thread-safe. Lock-free.
+  int64_t TypeAvailable(TypeId type) const;
+  // Units left in quota `quota` (index into SaleConfig::quotas); 0 if unknown.
+  // Thread-safe. Lock-free.
+  int64_t QuotaAvailable(int quota) const;
+  // Units cycle `cycle` can still release: its allotment plus rollover minus
+  // its held and sold units; 0 once it has ended or for an unknown index.
+  // Thread-safe. Lock-free.
+  int64_t CycleAvailable(int cycle) const;
+  // The index of the cycle whose window contains the wall clock's now, or -1
+  // (no cycles, or between or outside windows). Thread-safe. Lock-free.
+  int CurrentCycle() const;
+
+  // `buyer`'s counters; all zero for a buyer the sale has never seen.
+  // Thread-safe. Lock-free. Never allocates.
+  BuyerCounts Buyer(BuyerId buyer) const;
+
+  // Counters of one ticket type; all zero for an unknown type.
+  // Thread-safe. Lock-free. Never allocates.
+  TypeStats TypeStatsOf(TypeId type) const;
+
+  // Counters of the whole sale. Thread-safe. Lock-free. Never allocates.
+  SaleStats Stats() const;
+
+  // Moves up to out.size() events, oldest first, into `out` and returns how
+  // many. Thread-safe (several drainers share the events). Lock-free.
+  size_t DrainEvents(absl::Span<Event> out);
+
+  // Bytes of memory the sale allocated in Create (slots, buyer table,
+  // idempotency table, counters, event queue); it never changes afterwards.
+  size_t MemoryBytes() const;
+
+  // The config the sale was built from. Thread-safe.
+  const SaleConfig& config() const;
+
+ private:
+  explicit Sale(std::unique_ptr<internal::SaleCore> core);
+
+  std::unique_ptr<internal::SaleCore> core_;
+};
+
+}  // namespace holdfast
+
+#endif  // HOLDFAST_SALE_H_

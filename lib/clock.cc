@@ -1,0 +1,47 @@
+// The real clocks and the hand-driven one.
+#include "holdfast/clock.h"
+
+#include <time.h>
+
+#include "absl/time/clock.h"
+
+namespace holdfast {
+
+SystemClock* SystemClock::Get() {
+  static SystemClock* const clock = new SystemClock();
+  return clock;
+}
+
+int64_t SystemClock::MonotonicNanos() const {
+  timespec ts;
+  // CLOCK_MONOTONIC is a vDSO read on Linux: no system call on the hot path.
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+absl::Time SystemClock::WallNow() const { return absl::Now(); }
+
+ManualClock::ManualClock(absl::Time wall) : wall_ns_since_epoch_(absl::ToUnixNanos(wall)) {}
+
+int64_t ManualClock::MonotonicNanos() const {
+  // Relaxed: see the member comment; the value is all that is read.
+  return monotonic_ns_.load(std::memory_order_relaxed);
+}
+
+absl::Time ManualClock::WallNow() const {
+  return absl::FromUnixNanos(wall_ns_since_epoch_.load(std::memory_order_relaxed));
+}
+
+void ManualClock::Advance(absl::Duration d) {
+  if (d <= absl::ZeroDuration()) return;
+  const int64_t ns = absl::ToInt64Nanoseconds(d);
+  // Relaxed: each clock is one word and carries no other data.
+  monotonic_ns_.fetch_add(ns, std::memory_order_relaxed);
+  wall_ns_since_epoch_.fetch_add(ns, std::memory_order_relaxed);
+}
+
+void ManualClock::SetWall(absl::Time wall) {
+  wall_ns_since_epoch_.store(absl::ToUnixNanos(wall), std::memory_order_relaxed);
+}
+
+}  // namespace holdfast

@@ -1,0 +1,155 @@
+// Config validation: every field checked once, every refusal names its field.
+#include "holdfast/config.h"
+
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace holdfast {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+absl::Status CheckRange(absl::string_view field, int64_t value, int64_t low, int64_t high) {
+  if (value < low || value > high) {
+    return Invalid(field, absl::StrCat(value, " is outside [", low, ", ", high, "]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTypes(const SaleConfig& config) {
+  if (config.types.empty()) return Invalid("types", "a sale needs at least one ticket type");
+  if (config.types.size() > static_cast<size_t>(kTypesMax)) {
+    return Invalid("types", absl::StrCat("more than kTypesMax = ", kTypesMax));
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < config.types.size(); ++i) {
+    const TicketTypeConfig& type = config.types[i];
+    const std::string field = absl::StrCat("types[", i, "]");
+    if (type.name.empty()) return Invalid(absl::StrCat(field, ".name"), "empty");
+    if (!names.insert(type.name).second) {
+      return Invalid(absl::StrCat(field, ".name"), absl::StrCat("duplicate \"", type.name, "\""));
+    }
+    if (absl::Status s =
+            CheckRange(absl::StrCat(field, ".capacity"), type.capacity, 0, kCapacityMax);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateQuotas(const SaleConfig& config) {
+  if (config.quotas.size() > static_cast<size_t>(kQuotasMax)) {
+    return Invalid("quotas", absl::StrCat("more than kQuotasMax = ", kQuotasMax));
+  }
+  std::vector<int> quotas_of_type(config.types.size(), 0);
+  std::set<std::string> names;
+  for (size_t i = 0; i < config.quotas.size(); ++i) {
+    const QuotaConfig& quota = config.quotas[i];
+    const std::string field = absl::StrCat("quotas[", i, "]");
+    if (quota.name.empty()) return Invalid(absl::StrCat(field, ".name"), "empty");
+    if (!names.insert(quota.name).second) {
+      return Invalid(absl::StrCat(field, ".name"), absl::StrCat("duplicate \"", quota.name, "\""));
+    }
+    if (absl::Status s =
+            CheckRange(absl::StrCat(field, ".capacity"), quota.capacity, 0, kCapacityMax);
+        !s.ok()) {
+      return s;
+    }
+    if (quota.types.empty()) return Invalid(absl::StrCat(field, ".types"), "empty");
+    std::set<TypeId> seen;
+    for (TypeId type : quota.types) {
+      if (type >= config.types.size()) {
+        return Invalid(absl::StrCat(field, ".types"), absl::StrCat("unknown type ", type));
+      }
+      if (!seen.insert(type).second) {
+        return Invalid(absl::StrCat(field, ".types"), absl::StrCat("type ", type, " repeated"));
+      }
+      if (++quotas_of_type[type] > kQuotasPerTypeMax) {
+        return Invalid(absl::StrCat(field, ".types"),
+                       absl::StrCat("type ", type, " is in more than kQuotasPerTypeMax = ",
+                                    kQuotasPerTypeMax, " quotas"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCycles(const SaleConfig& config) {
+  if (config.cycles.size() > static_cast<size_t>(kCyclesMax)) {
+    return Invalid("cycles", absl::StrCat("more than kCyclesMax = ", kCyclesMax));
+  }
+  for (size_t i = 0; i < config.cycles.size(); ++i) {
+    const CycleConfig& cycle = config.cycles[i];
+    const std::string field = absl::StrCat("cycles[", i, "]");
+    if (cycle.name.empty()) return Invalid(absl::StrCat(field, ".name"), "empty");
+    if (cycle.closes_at <= cycle.opens_at) {
+      return Invalid(absl::StrCat(field, ".closes_at"), "not after opens_at");
+    }
+    if (i > 0 && cycle.opens_at <= config.cycles[i - 1].opens_at) {
+      return Invalid(absl::StrCat(field, ".opens_at"),
+                     absl::StrCat("not after cycles[", i - 1, "].opens_at"));
+    }
+    if (absl::Status s =
+            CheckRange(absl::StrCat(field, ".allotment"), cycle.allotment, 0, kCapacityMax);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckRange(absl::StrCat(field, ".per_buyer_max"), cycle.per_buyer_max, 0, kCapacityMax);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDurations(const SaleConfig& config) {
+  if (config.hold_lifetime_max <= absl::ZeroDuration() ||
+      config.hold_lifetime_max > kHoldLifetimeMax) {
+    return Invalid("hold_lifetime_max", "must be > 0 and <= kHoldLifetimeMax (4h)");
+  }
+  if (config.hold_ttl_default <= absl::ZeroDuration() ||
+      config.hold_ttl_default > config.hold_lifetime_max) {
+    return Invalid("hold_ttl_default", "must be > 0 and <= hold_lifetime_max");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBounds(const SaleConfig& config) {
+  const struct {
+    const char* field;
+    int64_t value, low, high;
+  } checks[] = {
+      {"per_buyer_units_max", config.per_buyer_units_max, 0, kCapacityMax},
+      {"per_buyer_holds_max", config.per_buyer_holds_max, 0, kHoldsMax},
+      {"units_per_hold_max", config.units_per_hold_max, 1, kUnitsPerHoldMax},
+      {"holds_max", config.holds_max, 64, kHoldsMax},
+      {"buyers_max", config.buyers_max, 1, kBuyersMax},
+      {"idempotency_keys_max", config.idempotency_keys_max, 0, kIdempotencyKeysMax},
+      {"events_max", config.events_max, 0, kEventsMax},
+  };
+  for (const auto& check : checks) {
+    if (absl::Status s = CheckRange(check.field, check.value, check.low, check.high); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateConfig(const SaleConfig& config) {
+  for (auto validate :
+       {ValidateTypes, ValidateQuotas, ValidateCycles, ValidateDurations, ValidateBounds}) {
+    if (absl::Status s = validate(config); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace holdfast

@@ -1,0 +1,77 @@
+// lib/internal/buyer_table.h: per-buyer counters in a fixed open-addressing table.
+//
+// Buyers are never removed: their limits count over the whole sale. An entry
+// is claimed by one compare-and-swap of its id word from kReservedBuyer (the
+// empty marker) to the buyer id, and found again by linear probing.
+//
+//   BuyerTable table(buyers_max);
+//   BuyerEntry* entry = table.FindOrInsert(buyer);  // nullptr: table full
+#ifndef HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
+#define HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "holdfast/types.h"
+
+namespace holdfast::internal {
+
+// How many of a buyer's latest confirmed holds are remembered, so a retried
+// Confirm answers kOk even after the hold's slot was reused (I9).
+inline constexpr int kRecentConfirmedMax = 8;
+
+// Cycle-units word layout: [cycle index + 1: 16 | units: 48]. Units count
+// only for the cycle named; a hold in a later cycle starts the count afresh.
+constexpr uint64_t PackCycleUnits(int cycle, int64_t units) {
+  return (static_cast<uint64_t>(cycle + 1) << 48) | static_cast<uint64_t>(units);
+}
+constexpr int CycleOf(uint64_t word) { return static_cast<int>(word >> 48) - 1; }
+constexpr int64_t CycleUnitsOf(uint64_t word) {
+  return static_cast<int64_t>(word & ((uint64_t{1} << 48) - 1));
+}
+
+struct alignas(64) BuyerEntry {
+  // kReservedBuyer while empty. Acquire/release: whoever sees the id may use
+  // the entry's counters (which start at zero and need no publication).
+  std::atomic<uint64_t> id{kReservedBuyer};
+  // held + bought units: the per-buyer limit counter.
+  std::atomic<int64_t> units{0};
+  std::atomic<int64_t> bought{0};
+  std::atomic<int32_t> live_holds{0};
+  std::atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
+  std::atomic<uint32_t> recent_next{0};
+  std::atomic<uint64_t> recent_confirmed[kRecentConfirmedMax] = {};
+};
+
+class BuyerTable {
+ public:
+  explicit BuyerTable(int32_t buyers_max);
+
+  // The buyer's entry, inserting it if new; nullptr when buyers_max distinct
+  // buyers are tracked already. Lock-free.
+  BuyerEntry* FindOrInsert(BuyerId buyer);
+  // The buyer's entry, or nullptr for a buyer never seen. Lock-free.
+  BuyerEntry* Find(BuyerId buyer) const;
+
+  // The entry at `index` (from IndexOf), for a hold that stored it.
+  BuyerEntry& at(uint32_t index) const { return entries_[index]; }
+  uint32_t IndexOf(const BuyerEntry& entry) const {
+    return static_cast<uint32_t>(&entry - entries_.get());
+  }
+
+  size_t MemoryBytes() const { return (mask_ + 1) * sizeof(BuyerEntry); }
+
+ private:
+  const int64_t buyers_max_;
+  const size_t mask_;
+  std::unique_ptr<BuyerEntry[]> entries_;
+  // Buyers admitted so far, never above buyers_max_. Relaxed: it is a pure
+  // count; the id compare-and-swap publishes the entry.
+  alignas(64) std::atomic<int64_t> admitted_{0};
+};
+
+}  // namespace holdfast::internal
+
+#endif  // HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_

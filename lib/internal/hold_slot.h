@@ -1,0 +1,102 @@
+// lib/internal/hold_slot.h: one hold's 64-byte slot and its packed state word.
+//
+// The state word decides every transition of a hold (see the table in
+// holdfast/sale.h); the other fields describe the hold and are written by the
+// slot's owner before the state word publishes them.
+//
+// State word layout (64 bits):
+//
+//   63                              30 29                       3 2     0
+//   +---------------------------------+--------------------------+-------+
+//   | deadline offset, microseconds   | generation (27 bits)     | state |
+//   | after created_ns (34 bits)      |                          |       |
+//   +---------------------------------+--------------------------+-------+
+//
+// INVARIANT1: the offset is non-zero only in state kHeld.
+// INVARIANT2: the generation changes only while the slot's occupied bit is
+//   set by its next owner (Claiming), so a HoldId names one hold for ever.
+// INVARIANT3: only the thread whose compare-and-swap took the word out of
+//   kHeld reads the plain fields (lines, cycle, buyer_index) and frees the slot.
+#ifndef HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
+#define HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "holdfast/config.h"
+#include "holdfast/types.h"
+
+namespace holdfast::internal {
+
+enum class SlotState : uint64_t {
+  kFree = 0,      // no hold; the next hold here gets the word's generation
+  kClaiming = 1,  // its owner is claiming stock; not a hold yet
+  kHeld = 2,      // a live hold (dead once now >= deadline)
+  kConfirmed = 3,
+  kReleased = 4,
+  kExpired = 5,
+};
+
+inline constexpr int kStateBits = 3;
+inline constexpr int kGenerationBits = 27;
+inline constexpr int kOffsetBits = 64 - kStateBits - kGenerationBits;  // 34
+inline constexpr uint64_t kGenerationMax = (uint64_t{1} << kGenerationBits) - 1;
+inline constexpr uint64_t kOffsetMax = (uint64_t{1} << kOffsetBits) - 1;
+static_assert(kOffsetMax >= uint64_t{4} * 3600 * 1'000'000,
+              "the offset must cover kHoldLifetimeMax in microseconds");
+
+constexpr uint64_t PackState(SlotState state, uint64_t generation, uint64_t offset_us = 0) {
+  return (offset_us << (kStateBits + kGenerationBits)) | (generation << kStateBits) |
+         static_cast<uint64_t>(state);
+}
+constexpr SlotState StateOf(uint64_t word) {
+  return static_cast<SlotState>(word & ((uint64_t{1} << kStateBits) - 1));
+}
+constexpr uint64_t GenerationOf(uint64_t word) { return (word >> kStateBits) & kGenerationMax; }
+constexpr uint64_t OffsetOf(uint64_t word) { return word >> (kStateBits + kGenerationBits); }
+
+// A hold line as the slot stores it.
+struct PackedLine {
+  uint16_t type;
+  uint16_t quantity;
+};
+
+// Units of all `count` lines together.
+inline int32_t UnitsOf(const PackedLine* lines, int count) {
+  int32_t units = 0;
+  for (int i = 0; i < count; ++i) units += lines[i].quantity;
+  return units;
+}
+
+// One hold slot: exactly one cache line, so slots never share one (P4: 64
+// bytes a slot). Fields read by threads that do not own the slot are atomics;
+// the rest are plain and guarded by INVARIANT3.
+struct alignas(64) Slot {
+  // The state word above. Acquire loads pair with the owner's release store
+  // of kHeld: whoever sees kHeld sees every field written before it.
+  std::atomic<uint64_t> state{PackState(SlotState::kFree, 1)};
+  // Read by any thread that checks ownership; validated by re-reading state.
+  std::atomic<uint64_t> buyer{0};
+  std::atomic<uint64_t> idempotency_key{0};
+  // Creation instant, nanoseconds after the sale's monotonic epoch.
+  std::atomic<int64_t> created_ns{0};
+  int16_t cycle = -1;  // index of the cycle the hold was made in, -1 for none
+  uint8_t line_count = 0;
+  uint8_t reserved = 0;
+  uint32_t buyer_index = 0;  // the buyer's entry in the buyer table
+  PackedLine lines[kLinesPerHoldMax] = {};
+};
+static_assert(sizeof(Slot) == 64, "P4: a hold slot is one 64-byte cache line");
+
+// HoldId layout: [sale tag: 5 | generation: 27 | slot index: 32].
+inline constexpr int kSaleTagBits = 5;
+constexpr HoldId MakeHoldId(uint32_t tag, uint64_t generation, uint32_t slot) {
+  return HoldId{(uint64_t{tag} << 59) | (generation << 32) | slot};
+}
+constexpr uint32_t TagOf(HoldId id) { return static_cast<uint32_t>(id.value >> 59); }
+constexpr uint64_t GenerationOf(HoldId id) { return (id.value >> 32) & kGenerationMax; }
+constexpr uint32_t SlotOf(HoldId id) { return static_cast<uint32_t>(id.value); }
+
+}  // namespace holdfast::internal
+
+#endif  // HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_

@@ -1,0 +1,162 @@
+// lib/internal/sale_core.h: the state and algorithms behind holdfast::Sale.
+//
+// A hold claims, in this fixed order: the buyer's live-hold count, the
+// buyer's units, the buyer's units in the cycle, the cycle's allotment, each
+// ticket type, each quota. Every claim is one compare-and-swap on a counter
+// that never goes below zero (or above a limit); when one is short, the ones
+// before it are given back in reverse and the hold answers why. The hold
+// becomes visible only after every claim is made (one release store of its
+// slot's state word), so a failed hold leaves no trace (I2).
+//
+// Ending a hold is one compare-and-swap of its state word out of kHeld; the
+// winner alone gives units back and frees the slot: EndHeld() is the one place
+// every confirmation, release and expiry passes through (DESIGN §8: a journal
+// hooks in there).
+#ifndef HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
+#define HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "holdfast/sale.h"
+#include "lib/internal/buyer_table.h"
+#include "lib/internal/event_queue.h"
+#include "lib/internal/hold_slot.h"
+#include "lib/internal/idempotency_table.h"
+#include "lib/internal/slot_table.h"
+#include "lib/internal/stock_counter.h"
+#include "lib/internal/striped_counters.h"
+
+namespace holdfast::internal {
+
+// Indices of the striped statistics counters.
+enum StatIndex : size_t {
+  kStatHoldsCreated = 0,
+  kStatHoldsConfirmed,
+  kStatHoldsReleased,
+  kStatHoldsExpired,
+  kStatEventsDropped,
+  kStatSlotsRetired,
+  kStatOutcomeBase,  // kOutcomeCount counters, one per Outcome
+  kStatTypeBase = kStatOutcomeBase + kOutcomeCount,
+};
+// Per ticket type, at kStatTypeBase + kStatsPerType * type + one of these.
+enum TypeStatIndex : size_t {
+  kTypeHeld = 0,  // units ever held
+  kTypeSold,
+  kTypeReleased,
+  kTypeExpired,
+  kStatsPerType,
+};
+
+// A hold request after validation: lines merged by type.
+struct HoldPlan {
+  PackedLine lines[kLinesPerHoldMax];
+  int line_count = 0;
+  int32_t units = 0;
+  int cycle = -1;
+  int64_t ttl_ns = 0;
+};
+
+// How far a claim got, so it can be undone exactly.
+struct ClaimProgress {
+  bool live_hold = false;
+  bool units = false;
+  bool cycle_units = false;
+  bool cycle = false;
+  int types = 0;   // lines whose type counter was taken
+  int quotas = 0;  // (line, quota) pairs taken, in line-major order
+};
+
+class SaleCore {
+ public:
+  SaleCore(const SaleConfig& config, uint32_t tag);
+
+  HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options);
+  Outcome Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode);
+  Outcome Release(HoldId hold, BuyerId buyer);
+  Outcome Extend(HoldId hold, BuyerId buyer, absl::Duration ttl);
+  int64_t Sweep(int64_t monotonic_now_ns);
+
+  int64_t Available(TypeId type) const;
+  int64_t TypeAvailable(TypeId type) const;
+  int64_t QuotaAvailable(int quota) const;
+  int64_t CycleAvailable(int cycle) const;
+  int CurrentCycle() const;
+  BuyerCounts Buyer(BuyerId buyer) const;
+  TypeStats TypeStatsOf(TypeId type) const;
+  SaleStats Stats() const;
+  size_t DrainEvents(absl::Span<Event> out);
+  size_t MemoryBytes() const;
+  const SaleConfig& config() const { return config_; }
+  const Clock& clock() const { return *clock_; }
+
+ private:
+  // A handle checked against its slot: the slot and a state word read with
+  // the slot's buyer validated against it.
+  struct Resolved {
+    Outcome error = Outcome::kOk;  // kOk when slot and state are set
+    uint32_t index = 0;
+    uint64_t state = 0;
+  };
+
+  int64_t NowNs() const { return clock_->MonotonicNanos() - epoch_ns_; }
+  Outcome Count(Outcome outcome);
+  Outcome PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options,
+                   HoldPlan& plan) const;
+  Outcome CycleFor(absl::Time wall, int& cycle);
+  void AdvanceCycles(int target);
+  void GiveToCycle(int cycle, int64_t units);
+
+  HoldResult HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
+                          int64_t now_ns);
+  Outcome ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
+  void UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress);
+  bool FindLiveKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found);
+  // Result of taking the idempotency entry for a new hold.
+  enum class KeyClaim { kTaken, kTwinLive, kFull };
+  KeyClaim ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, int64_t now_ns, HoldId& twin,
+                    IdempotencyEntry*& entry);
+
+  uint32_t TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, uint64_t key,
+                    const HoldPlan& plan, int64_t now_ns, uint64_t& generation);
+  void DropClaimingSlot(uint32_t index, uint64_t generation);
+  void FreeSlot(uint32_t index, uint64_t final_state);
+
+  Resolved Resolve(HoldId hold, BuyerId buyer) const;
+  bool RecentlyConfirmed(BuyerId buyer, HoldId hold) const;
+  int64_t DeadlineNs(uint32_t index, uint64_t state) const;
+  // Takes the hold in `index` out of kHeld into `to` if the state word still
+  // is `state`; the winner ends it (gives units back unless confirming).
+  bool EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now_ns);
+  void ReturnUnits(const Slot& slot, BuyerEntry& entry);
+  void Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns);
+  int64_t ReclaimExpired(int64_t now_ns);
+  int64_t ReclaimGroup(size_t group, int64_t now_ns);
+
+  const SaleConfig config_;
+  const Clock* const clock_;
+  const int64_t epoch_ns_;
+  const uint32_t tag_;
+
+  std::unique_ptr<StockCounter[]> types_;
+  std::unique_ptr<StockCounter[]> quotas_;
+  std::unique_ptr<StockCounter[]> cycles_;
+  // quotas_of_type_[t] lists the quotas type t belongs to.
+  std::vector<std::vector<uint8_t>> quotas_of_type_;
+  // The cycle whose predecessors are all sealed; moves forward only.
+  // Acquire/release: a thread that sees index k sees cycles 0..k-1 sealed.
+  alignas(64) std::atomic<int32_t> current_cycle_{0};
+
+  SlotTable slots_;
+  BuyerTable buyers_;
+  IdempotencyTable idempotency_;
+  std::unique_ptr<EventQueue> events_;
+  StripedCounters stats_;
+};
+
+}  // namespace holdfast::internal
+
+#endif  // HOLDFAST_LIB_INTERNAL_SALE_CORE_H_

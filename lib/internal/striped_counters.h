@@ -1,0 +1,63 @@
+// lib/internal/striped_counters.h: statistics counters split into per-thread
+// stripes, so counting a hold never makes threads fight over a cache line.
+//
+//   StripedCounters counters(/*width=*/12);
+//   counters.Add(kHoldsCreated, 1);       // on the hot path: the thread's stripe
+//   int64_t total = counters.Sum(kHoldsCreated);  // on a query: every stripe
+#ifndef HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
+#define HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace holdfast::internal {
+
+class StripedCounters {
+ public:
+  // A stripe per thread of a busy pool is enough to keep them apart on two
+  // cores and close to apart on sixteen.
+  static constexpr size_t kStripes = 16;
+
+  // `width` counters, all zero.
+  explicit StripedCounters(size_t width);
+
+  // Adds `delta` to counter `index` in this thread's stripe. Relaxed: the
+  // counters are statistics; a quiescent reader is ordered after the writers
+  // by whatever made it quiescent (joins, the caller's own synchronization).
+  void Add(size_t index, int64_t delta) {
+    Cell(StripeOfThisThread(), index).fetch_add(delta, std::memory_order_relaxed);
+  }
+
+  // The sum of counter `index` over every stripe: exact at a quiescent point.
+  int64_t Sum(size_t index) const {
+    int64_t total = 0;
+    for (size_t s = 0; s < kStripes; ++s) {
+      total += Cell(s, index).load(std::memory_order_relaxed);
+    }
+    return total;
+  }
+
+  size_t MemoryBytes() const { return kStripes * lines_per_stripe_ * sizeof(Line); }
+
+ private:
+  static constexpr size_t kCellsPerLine = 8;
+  struct alignas(64) Line {
+    std::atomic<int64_t> cells[kCellsPerLine] = {};
+  };
+
+  static size_t StripeOfThisThread();
+
+  std::atomic<int64_t>& Cell(size_t stripe, size_t index) const {
+    return lines_[stripe * lines_per_stripe_ + index / kCellsPerLine].cells[index % kCellsPerLine];
+  }
+
+  // A stripe is whole cache lines, so two stripes never share a line.
+  const size_t lines_per_stripe_;
+  std::unique_ptr<Line[]> lines_;
+};
+
+}  // namespace holdfast::internal
+
+#endif  // HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_

@@ -1,0 +1,816 @@
+// The sale: lock-free holds over bounded counters (see lib/internal/sale_core.h
+// for the algorithm and holdfast/sale.h for the contract).
+#include "holdfast/sale.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "lib/internal/sale_core.h"
+
+namespace holdfast {
+namespace internal {
+namespace {
+
+// Sales made in this process get distinct tags (mod 32), so a HoldId from
+// another sale is rejected before its slot is looked at. Relaxed: the
+// counter carries no data.
+std::atomic<uint32_t> next_sale_tag{0};
+
+constexpr int64_t kNanosPerMicro = 1000;
+
+int64_t CeilMicros(int64_t ns) { return (ns + kNanosPerMicro - 1) / kNanosPerMicro; }
+
+}  // namespace
+
+SaleCore::SaleCore(const SaleConfig& config, uint32_t tag)
+    : config_(config),
+      clock_(config.clock != nullptr ? config.clock : SystemClock::Get()),
+      epoch_ns_(clock_->MonotonicNanos()),
+      tag_(tag),
+      types_(new StockCounter[config.types.size()]),
+      quotas_(new StockCounter[std::max<size_t>(config.quotas.size(), 1)]),
+      cycles_(new StockCounter[std::max<size_t>(config.cycles.size(), 1)]),
+      quotas_of_type_(config.types.size()),
+      slots_(config.holds_max),
+      buyers_(config.buyers_max),
+      idempotency_(config.idempotency_keys_max),
+      events_(config.events_max > 0 ? new EventQueue(config.events_max) : nullptr),
+      stats_(kStatTypeBase + kStatsPerType * config.types.size()) {
+  // Relaxed initialisation: nothing is shared until Create returns the sale.
+  for (size_t t = 0; t < config.types.size(); ++t) {
+    types_[t].Give(config.types[t].capacity);
+  }
+  for (size_t q = 0; q < config.quotas.size(); ++q) {
+    quotas_[q].Give(config.quotas[q].capacity);
+    for (TypeId t : config.quotas[q].types) quotas_of_type_[t].push_back(static_cast<uint8_t>(q));
+  }
+  for (size_t c = 0; c < config.cycles.size(); ++c) cycles_[c].Give(config.cycles[c].allotment);
+}
+
+Outcome SaleCore::Count(Outcome outcome) {
+  stats_.Add(kStatOutcomeBase + static_cast<size_t>(outcome), 1);
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------
+// Hold
+
+Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
+                           const HoldOptions& options, HoldPlan& plan) const {
+  if (buyer == kReservedBuyer || lines.empty() || lines.size() > kLinesPerHoldMax) {
+    return Outcome::kInvalidArgument;
+  }
+  int64_t units = 0;
+  for (const HoldLine& line : lines) {
+    if (line.quantity <= 0 || line.type >= config_.types.size()) return Outcome::kInvalidArgument;
+    units += line.quantity;
+    if (units > config_.units_per_hold_max) return Outcome::kInvalidArgument;
+    int merged = 0;
+    while (merged < plan.line_count && plan.lines[merged].type != line.type) ++merged;
+    if (merged == plan.line_count) {
+      plan.lines[plan.line_count++] = PackedLine{static_cast<uint16_t>(line.type), 0};
+    }
+    plan.lines[merged].quantity =
+        static_cast<uint16_t>(plan.lines[merged].quantity + line.quantity);
+  }
+  plan.units = static_cast<int32_t>(units);
+  const absl::Duration ttl =
+      options.ttl == absl::ZeroDuration() ? config_.hold_ttl_default : options.ttl;
+  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+    return Outcome::kInvalidArgument;
+  }
+  plan.ttl_ns = absl::ToInt64Nanoseconds(ttl);
+  if (options.idempotency_key != 0 && config_.idempotency_keys_max == 0) {
+    return Outcome::kInvalidArgument;
+  }
+  return Outcome::kOk;
+}
+
+Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) {
+  cycle = -1;
+  const std::vector<CycleConfig>& cycles = config_.cycles;
+  if (cycles.empty()) return Outcome::kOk;
+  const auto after =
+      std::upper_bound(cycles.begin(), cycles.end(), wall,
+                       [](absl::Time t, const CycleConfig& c) { return t < c.opens_at; });
+  if (after == cycles.begin()) return Outcome::kNotOpen;
+  const int index = static_cast<int>(after - cycles.begin()) - 1;
+  if (wall >= cycles[index].closes_at) {
+    return index + 1 == static_cast<int>(cycles.size()) ? Outcome::kClosed : Outcome::kNotOpen;
+  }
+  // Acquire pairs with the release in AdvanceCycles: seeing k means cycles
+  // before k are sealed.
+  if (index < current_cycle_.load(std::memory_order_acquire)) {
+    return Outcome::kClosed;  // the wall clock stepped back into a sealed cycle
+  }
+  AdvanceCycles(index);
+  cycle = index;
+  return Outcome::kOk;
+}
+
+void SaleCore::AdvanceCycles(int target) {
+  int current = current_cycle_.load(std::memory_order_acquire);
+  while (current < target) {
+    // Exactly one thread's Seal gets the leftover and passes it on.
+    const int64_t left = cycles_[current].Seal();
+    if (left != StockCounter::kSealed && left > 0 && config_.cycles[current].rollover) {
+      GiveToCycle(current + 1, left);
+    }
+    // acq_rel: release publishes the seal; on failure, acquire reads the
+    // index another thread advanced to.
+    if (current_cycle_.compare_exchange_strong(current, current + 1, std::memory_order_acq_rel,
+                                               std::memory_order_acquire)) {
+      ++current;
+    }
+  }
+}
+
+void SaleCore::GiveToCycle(int cycle, int64_t units) {
+  const int count = static_cast<int>(config_.cycles.size());
+  for (; cycle >= 0 && cycle < count; ++cycle) {
+    if (cycles_[cycle].TryGive(units)) return;
+    if (!config_.cycles[cycle].rollover) return;  // the cycle ended; the units stay unreleased
+  }
+}
+
+HoldResult SaleCore::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
+                          const HoldOptions& options) {
+  HoldPlan plan;
+  if (Outcome o = PlanHold(buyer, lines, options, plan); o != Outcome::kOk) return {Count(o), {}};
+  const int64_t now_ns = NowNs();
+  const uint64_t key = options.idempotency_key;
+  HoldId existing;
+  if (key != 0 && FindLiveKeyedHold(buyer, key, now_ns, existing)) {
+    return {Count(Outcome::kOk), existing};
+  }
+  BuyerEntry* entry = buyers_.FindOrInsert(buyer);
+  if (entry == nullptr) return {Count(Outcome::kBuyerTableFull), {}};
+  if (Outcome o = CycleFor(clock_->WallNow(), plan.cycle); o != Outcome::kOk) {
+    return {Count(o), {}};
+  }
+  return HoldWithSlot(buyer, *entry, plan, key, now_ns);
+}
+
+HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
+                                  int64_t now_ns) {
+  int64_t index = slots_.Allocate();
+  if (index < 0 && ReclaimExpired(now_ns) > 0) index = slots_.Allocate();
+  if (index < 0) return {Count(Outcome::kHoldTableFull), {}};
+  uint64_t generation = 0;
+  const uint32_t slot =
+      TakeSlot(index, buyer, buyers_.IndexOf(entry), key, plan, now_ns, generation);
+  const HoldId id = MakeHoldId(tag_, generation, slot);
+
+  IdempotencyEntry* key_entry = nullptr;
+  if (key != 0) {
+    HoldId twin;
+    switch (ClaimKey(buyer, key, id, now_ns, twin, key_entry)) {
+      case KeyClaim::kTaken:
+        break;
+      case KeyClaim::kTwinLive:
+        DropClaimingSlot(slot, generation);
+        return {Count(Outcome::kOk), twin};
+      case KeyClaim::kFull:
+        DropClaimingSlot(slot, generation);
+        return {Count(Outcome::kHoldTableFull), {}};
+    }
+  }
+
+  Outcome outcome;
+  for (;;) {
+    ClaimProgress progress;
+    outcome = ClaimStock(plan, entry, progress);
+    if (outcome == Outcome::kOk) break;
+    UndoClaims(plan, entry, progress);
+    // I5: a dead hold must not make a buyer lose. Expire what is dead and try
+    // again while that returns something.
+    const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||
+                             outcome == Outcome::kTooManyHolds;
+    if (reclaimable && ReclaimExpired(now_ns) > 0) continue;
+    // The cycle was sealed under us: the wall clock moved to the next window.
+    if (outcome == Outcome::kClosed) {
+      const int sealed = plan.cycle;
+      outcome = CycleFor(clock_->WallNow(), plan.cycle);
+      if (outcome == Outcome::kOk && plan.cycle == sealed) outcome = Outcome::kClosed;
+      if (outcome == Outcome::kOk) {
+        slots_.slot(slot).cycle = static_cast<int16_t>(plan.cycle);
+        continue;
+      }
+    }
+    break;
+  }
+  if (outcome != Outcome::kOk) {
+    if (key_entry != nullptr) {
+      uint64_t mine = id.value;
+      // Release: a twin that reads 0 retries on the entry; nothing else to publish.
+      key_entry->hold.compare_exchange_strong(mine, 0, std::memory_order_release,
+                                              std::memory_order_relaxed);
+    }
+    DropClaimingSlot(slot, generation);
+    return {Count(outcome), {}};
+  }
+
+  // Counted and announced before it is visible, so no end of it can be
+  // counted or announced before its creation.
+  stats_.Add(kStatHoldsCreated, 1);
+  for (int i = 0; i < plan.line_count; ++i) {
+    stats_.Add(kStatTypeBase + kStatsPerType * plan.lines[i].type + kTypeHeld,
+               plan.lines[i].quantity);
+  }
+  Publish(EventKind::kHeld, id, buyer, plan.units, now_ns);
+  const int64_t deadline_ns = now_ns + plan.ttl_ns;
+  slots_.LowerHint(slot, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
+  const uint64_t offset_us = static_cast<uint64_t>(CeilMicros(plan.ttl_ns));
+  // Release pairs with the acquire loads in Resolve, ReclaimGroup and
+  // FindLiveKeyedHold: whoever sees kHeld sees the slot's fields and claims.
+  slots_.slot(slot).state.store(PackState(SlotState::kHeld, generation, offset_us),
+                                std::memory_order_release);
+  return {Count(Outcome::kOk), id};
+}
+
+uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, uint64_t key,
+                            const HoldPlan& plan, int64_t now_ns, uint64_t& generation) {
+  const auto i = static_cast<uint32_t>(index);
+  Slot& slot = slots_.slot(i);
+  // Relaxed: the acquire in Allocate() ordered us after the previous owner.
+  const uint64_t last = slot.state.load(std::memory_order_relaxed);
+  generation = StateOf(last) == SlotState::kFree ? GenerationOf(last) : GenerationOf(last) + 1;
+  slot.state.store(PackState(SlotState::kClaiming, generation), std::memory_order_relaxed);
+  // Release fence: a reader that sees the new buyer below also sees
+  // kClaiming above, so its re-read of the state word catches the reuse (the
+  // seqlock pattern; the reader's acquire fence is in Resolve).
+  std::atomic_thread_fence(std::memory_order_release);
+  slot.buyer.store(buyer, std::memory_order_relaxed);
+  slot.idempotency_key.store(key, std::memory_order_relaxed);
+  slot.created_ns.store(now_ns, std::memory_order_relaxed);
+  slot.cycle = static_cast<int16_t>(plan.cycle);
+  slot.buyer_index = buyer_index;
+  slot.line_count = static_cast<uint8_t>(plan.line_count);
+  std::copy(plan.lines, plan.lines + plan.line_count, slot.lines);
+  return i;
+}
+
+void SaleCore::DropClaimingSlot(uint32_t index, uint64_t generation) {
+  // The generation is spent even though no hold was made: a HoldId for it
+  // may sit in an idempotency entry that a twin read, and must stay dead.
+  const uint64_t final_state = PackState(SlotState::kReleased, generation);
+  // Release: a twin spinning on kClaiming sees the slot ended.
+  slots_.slot(index).state.store(final_state, std::memory_order_release);
+  FreeSlot(index, final_state);
+}
+
+Outcome SaleCore::ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
+  // Buyer counters: relaxed is enough, the limit is kept by each
+  // read-modify-write's atomicity and no other data travels with the count.
+  const int32_t holds_max = config_.per_buyer_holds_max;
+  if (holds_max > 0) {
+    int32_t live = entry.live_holds.load(std::memory_order_relaxed);
+    do {
+      if (live >= holds_max) return Outcome::kTooManyHolds;
+    } while (!entry.live_holds.compare_exchange_weak(live, live + 1, std::memory_order_relaxed));
+  } else {
+    entry.live_holds.fetch_add(1, std::memory_order_relaxed);
+  }
+  progress.live_hold = true;
+
+  const int64_t units_max = config_.per_buyer_units_max;
+  int64_t units = entry.units.load(std::memory_order_relaxed);
+  do {
+    if (units_max > 0 && units + plan.units > units_max) return Outcome::kBuyerLimit;
+  } while (
+      !entry.units.compare_exchange_weak(units, units + plan.units, std::memory_order_relaxed));
+  progress.units = true;
+
+  if (plan.cycle >= 0) {
+    const int64_t cycle_max = config_.cycles[plan.cycle].per_buyer_max;
+    if (cycle_max > 0) {
+      uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
+      uint64_t next;
+      do {
+        if (CycleOf(word) > plan.cycle) return Outcome::kClosed;  // the buyer is in a later cycle
+        const int64_t base = CycleOf(word) == plan.cycle ? CycleUnitsOf(word) : 0;
+        if (base + plan.units > cycle_max) return Outcome::kBuyerLimit;
+        next = PackCycleUnits(plan.cycle, base + plan.units);
+      } while (!entry.cycle_units.compare_exchange_weak(word, next, std::memory_order_relaxed));
+      progress.cycle_units = true;
+    }
+    if (!cycles_[plan.cycle].TryTake(plan.units)) {
+      return cycles_[plan.cycle].sealed() ? Outcome::kClosed : Outcome::kSoldOut;
+    }
+    progress.cycle = true;
+  }
+
+  for (; progress.types < plan.line_count; ++progress.types) {
+    const PackedLine& line = plan.lines[progress.types];
+    if (!types_[line.type].TryTake(line.quantity)) return Outcome::kSoldOut;
+  }
+  for (int i = 0, pair = 0; i < plan.line_count; ++i) {
+    for (uint8_t q : quotas_of_type_[plan.lines[i].type]) {
+      if (pair++ < progress.quotas) continue;
+      if (!quotas_[q].TryTake(plan.lines[i].quantity)) return Outcome::kSoldOut;
+      ++progress.quotas;
+    }
+  }
+  return Outcome::kOk;
+}
+
+void SaleCore::UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress) {
+  for (int i = 0, pair = 0; i < plan.line_count; ++i) {
+    for (uint8_t q : quotas_of_type_[plan.lines[i].type]) {
+      if (pair++ < progress.quotas) quotas_[q].Give(plan.lines[i].quantity);
+    }
+  }
+  for (int i = 0; i < progress.types; ++i) types_[plan.lines[i].type].Give(plan.lines[i].quantity);
+  if (progress.cycle) GiveToCycle(plan.cycle, plan.units);
+  if (progress.cycle_units) {
+    uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
+    while (CycleOf(word) == plan.cycle &&
+           !entry.cycle_units.compare_exchange_weak(
+               word, PackCycleUnits(plan.cycle, CycleUnitsOf(word) - plan.units),
+               std::memory_order_relaxed)) {
+    }
+  }
+  if (progress.units) entry.units.fetch_sub(plan.units, std::memory_order_relaxed);
+  if (progress.live_hold) entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------
+// Idempotency keys
+
+bool SaleCore::FindLiveKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found) {
+  const IdempotencyEntry* entry = idempotency_.Find(buyer, key);
+  if (entry == nullptr) return false;
+  // Acquire pairs with the release of the compare-and-swap that stored it.
+  const HoldId id{entry->hold.load(std::memory_order_acquire)};
+  if (id.value == 0) return false;
+  const Resolved r = Resolve(id, buyer);
+  if (r.error != Outcome::kOk || StateOf(r.state) != SlotState::kHeld) return false;
+  const Slot& slot = slots_.slot(r.index);
+  if (slot.idempotency_key.load(std::memory_order_relaxed) != key) return false;
+  if (now_ns >= DeadlineNs(r.index, r.state)) {
+    EndHeld(r.index, r.state, SlotState::kExpired, now_ns);
+    return false;
+  }
+  found = id;
+  return true;
+}
+
+SaleCore::KeyClaim SaleCore::ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, int64_t now_ns,
+                                      HoldId& twin, IdempotencyEntry*& entry) {
+  entry = idempotency_.FindOrInsert(buyer, key);
+  if (entry == nullptr) return KeyClaim::kFull;
+  // Acquire pairs with the release of whichever compare-and-swap stored it.
+  uint64_t seen = entry->hold.load(std::memory_order_acquire);
+  for (int spins = 0;; ++spins) {
+    const Resolved r = seen != 0 ? Resolve(HoldId{seen}, buyer) : Resolved{Outcome::kUnknownHold};
+    const bool same_key = r.error == Outcome::kOk && slots_.slot(r.index).idempotency_key.load(
+                                                         std::memory_order_relaxed) == key;
+    const SlotState state = StateOf(r.state);
+    if (same_key && state == SlotState::kHeld && now_ns < DeadlineNs(r.index, r.state)) {
+      twin = HoldId{seen};
+      return KeyClaim::kTwinLive;
+    }
+    if (same_key && state == SlotState::kClaiming) {
+      // A twin request is claiming stock right now; its answer is ours. This
+      // is the one wait in holdfast: on a concurrent duplicate of one's own
+      // request, never on another buyer.
+      if (spins > 64) std::this_thread::yield();
+      seen = entry->hold.load(std::memory_order_acquire);
+      continue;
+    }
+    // Empty or ended: take it. acq_rel: release publishes our id to twins;
+    // acquire on failure reads the newer id.
+    if (entry->hold.compare_exchange_weak(seen, mine.value, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      return KeyClaim::kTaken;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Confirm, Release, Extend, expiry
+
+SaleCore::Resolved SaleCore::Resolve(HoldId hold, BuyerId buyer) const {
+  Resolved r;
+  const uint32_t index = SlotOf(hold);
+  if (hold.value == 0 || TagOf(hold) != tag_ || index >= slots_.size()) {
+    r.error = Outcome::kUnknownHold;
+    return r;
+  }
+  const Slot& slot = slots_.slot(index);
+  for (;;) {
+    // Acquire pairs with the release store of kHeld (and the final states'
+    // compare-and-swaps): the fields read next are the hold's own.
+    const uint64_t state = slot.state.load(std::memory_order_acquire);
+    const BuyerId owner = slot.buyer.load(std::memory_order_relaxed);
+    // Acquire fence, then re-read: if `owner` came from a later hold in this
+    // slot, the re-read sees that hold's kClaiming (TakeSlot's release fence).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot.state.load(std::memory_order_relaxed) != state) continue;
+    const SlotState s = StateOf(state);
+    if (GenerationOf(state) != GenerationOf(hold) || s == SlotState::kFree) {
+      r.error = Outcome::kUnknownHold;
+    } else if (owner != buyer) {
+      r.error = Outcome::kNotOwner;
+    }
+    r.index = index;
+    r.state = state;
+    return r;
+  }
+}
+
+bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
+  const BuyerEntry* entry = buyers_.Find(buyer);
+  if (entry == nullptr) return false;
+  for (const std::atomic<uint64_t>& recent : entry->recent_confirmed) {
+    // Relaxed: an id either is there or not; it carries no other data.
+    if (recent.load(std::memory_order_relaxed) == hold.value) return true;
+  }
+  return false;
+}
+
+int64_t SaleCore::DeadlineNs(uint32_t index, uint64_t state) const {
+  // Relaxed: read after the acquire of `state`; a later hold in the slot
+  // would make the caller's compare-and-swap on `state` fail.
+  return slots_.slot(index).created_ns.load(std::memory_order_relaxed) +
+         static_cast<int64_t>(OffsetOf(state)) * kNanosPerMicro;
+}
+
+Outcome SaleCore::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
+  const int64_t now_ns = NowNs();
+  const Outcome already =
+      mode == ConfirmMode::kRetryIsOk ? Outcome::kOk : Outcome::kAlreadyConfirmed;
+  for (;;) {
+    const Resolved r = Resolve(hold, buyer);
+    if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) return Count(already);
+    if (r.error != Outcome::kOk) return Count(r.error);
+    switch (StateOf(r.state)) {
+      case SlotState::kHeld:
+        if (now_ns >= DeadlineNs(r.index, r.state)) {
+          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
+            return Count(Outcome::kExpired);
+        } else if (EndHeld(r.index, r.state, SlotState::kConfirmed, now_ns)) {
+          return Count(Outcome::kOk);
+        }
+        continue;  // lost a race: read the winner's state
+      case SlotState::kConfirmed:
+        return Count(already);
+      case SlotState::kExpired:
+        return Count(Outcome::kExpired);
+      default:
+        return Count(Outcome::kUnknownHold);
+    }
+  }
+}
+
+Outcome SaleCore::Release(HoldId hold, BuyerId buyer) {
+  const int64_t now_ns = NowNs();
+  for (;;) {
+    const Resolved r = Resolve(hold, buyer);
+    if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) {
+      return Count(Outcome::kAlreadyConfirmed);
+    }
+    if (r.error != Outcome::kOk) return Count(r.error);
+    switch (StateOf(r.state)) {
+      case SlotState::kHeld:
+        if (now_ns >= DeadlineNs(r.index, r.state)) {
+          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
+            return Count(Outcome::kExpired);
+        } else if (EndHeld(r.index, r.state, SlotState::kReleased, now_ns)) {
+          return Count(Outcome::kOk);
+        }
+        continue;
+      case SlotState::kConfirmed:
+        return Count(Outcome::kAlreadyConfirmed);
+      case SlotState::kExpired:
+        return Count(Outcome::kExpired);
+      default:
+        return Count(Outcome::kUnknownHold);
+    }
+  }
+}
+
+Outcome SaleCore::Extend(HoldId hold, BuyerId buyer, absl::Duration ttl) {
+  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+    return Count(Outcome::kInvalidArgument);
+  }
+  const int64_t now_ns = NowNs();
+  const int64_t lifetime_us = absl::ToInt64Microseconds(config_.hold_lifetime_max);
+  for (;;) {
+    const Resolved r = Resolve(hold, buyer);
+    if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) {
+      return Count(Outcome::kAlreadyConfirmed);
+    }
+    if (r.error != Outcome::kOk) return Count(r.error);
+    switch (StateOf(r.state)) {
+      case SlotState::kHeld: {
+        if (now_ns >= DeadlineNs(r.index, r.state)) {
+          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
+            return Count(Outcome::kExpired);
+          continue;
+        }
+        Slot& slot = slots_.slot(r.index);
+        const int64_t created_ns = slot.created_ns.load(std::memory_order_relaxed);
+        const int64_t offset_us =
+            std::min(CeilMicros(now_ns + absl::ToInt64Nanoseconds(ttl) - created_ns), lifetime_us);
+        const uint64_t next =
+            PackState(SlotState::kHeld, GenerationOf(r.state), static_cast<uint64_t>(offset_us));
+        if (static_cast<uint64_t>(offset_us) < OffsetOf(r.state)) {
+          // A shorter deadline must be in the group hint before it is visible.
+          slots_.LowerHint(
+              r.index,
+              static_cast<uint64_t>((created_ns + offset_us * kNanosPerMicro) / kNanosPerMicro));
+        }
+        uint64_t expected = r.state;
+        // acq_rel: acquire as in Resolve; release so a reader of the new
+        // deadline reads a consistent word (the fields are unchanged).
+        if (slot.state.compare_exchange_strong(expected, next, std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+          return Count(Outcome::kOk);
+        }
+        continue;
+      }
+      case SlotState::kConfirmed:
+        return Count(Outcome::kAlreadyConfirmed);
+      case SlotState::kExpired:
+        return Count(Outcome::kExpired);
+      default:
+        return Count(Outcome::kUnknownHold);
+    }
+  }
+}
+
+bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now_ns) {
+  Slot& slot = slots_.slot(index);
+  const uint64_t generation = GenerationOf(state);
+  const uint64_t final_state = PackState(to, generation);
+  uint64_t expected = state;
+  // acq_rel: acquire so the winner reads the plain fields the creator wrote
+  // before its release store of kHeld (INVARIANT3); release so a later
+  // reader of the final state sees everything before it. The one
+  // compare-and-swap that leaves kHeld makes confirm, release and expiry
+  // exclusive (I3).
+  if (!slot.state.compare_exchange_strong(expected, final_state, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed)) {
+    return false;
+  }
+  BuyerEntry& entry = buyers_.at(slot.buyer_index);
+  const BuyerId buyer = slot.buyer.load(std::memory_order_relaxed);
+  const int32_t units = UnitsOf(slot.lines, slot.line_count);
+  const HoldId id = MakeHoldId(tag_, generation, index);
+  size_t type_stat = kTypeSold;
+  EventKind kind = EventKind::kConfirmed;
+  if (to == SlotState::kConfirmed) {
+    // Relaxed: counts of one buyer, see ClaimStock.
+    entry.bought.fetch_add(units, std::memory_order_relaxed);
+    entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+    const uint32_t at = entry.recent_next.fetch_add(1, std::memory_order_relaxed);
+    entry.recent_confirmed[at % kRecentConfirmedMax].store(id.value, std::memory_order_relaxed);
+    stats_.Add(kStatHoldsConfirmed, 1);
+  } else {
+    ReturnUnits(slot, entry);
+    const bool expired = to == SlotState::kExpired;
+    stats_.Add(expired ? kStatHoldsExpired : kStatHoldsReleased, 1);
+    type_stat = expired ? kTypeExpired : kTypeReleased;
+    kind = expired ? EventKind::kExpired : EventKind::kReleased;
+  }
+  for (int i = 0; i < slot.line_count; ++i) {
+    stats_.Add(kStatTypeBase + kStatsPerType * slot.lines[i].type + type_stat,
+               slot.lines[i].quantity);
+  }
+  Publish(kind, id, buyer, units, now_ns);
+  FreeSlot(index, final_state);
+  return true;
+}
+
+void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
+  const int32_t units = UnitsOf(slot.lines, slot.line_count);
+  for (int i = 0; i < slot.line_count; ++i) {
+    const PackedLine& line = slot.lines[i];
+    types_[line.type].Give(line.quantity);
+    for (uint8_t q : quotas_of_type_[line.type]) quotas_[q].Give(line.quantity);
+  }
+  if (slot.cycle >= 0) {
+    GiveToCycle(slot.cycle, units);
+    if (config_.cycles[slot.cycle].per_buyer_max > 0) {
+      // Relaxed: one buyer's count, see ClaimStock. Units of an older cycle
+      // no longer count once the buyer's word has moved on.
+      uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
+      while (CycleOf(word) == slot.cycle &&
+             !entry.cycle_units.compare_exchange_weak(
+                 word, PackCycleUnits(slot.cycle, CycleUnitsOf(word) - units),
+                 std::memory_order_relaxed)) {
+      }
+    }
+  }
+  entry.units.fetch_sub(units, std::memory_order_relaxed);
+  entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void SaleCore::FreeSlot(uint32_t index, uint64_t final_state) {
+  if (GenerationOf(final_state) >= kGenerationMax) {
+    // Reusing the slot would wrap its generation and let an old HoldId name
+    // a new hold (I8): retire it instead, its occupied bit stays set.
+    stats_.Add(kStatSlotsRetired, 1);
+    return;
+  }
+  slots_.Free(index);
+}
+
+void SaleCore::Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns) {
+  if (events_ == nullptr) return;
+  const Event event{kind, hold, buyer, units, now_ns + epoch_ns_};
+  if (!events_->TryPush(event)) stats_.Add(kStatEventsDropped, 1);
+}
+
+int64_t SaleCore::Sweep(int64_t monotonic_now_ns) {
+  const int64_t clock_ns = clock_->MonotonicNanos();
+  return ReclaimExpired(std::min(monotonic_now_ns, clock_ns) - epoch_ns_);
+}
+
+int64_t SaleCore::ReclaimExpired(int64_t now_ns) {
+  int64_t expired = 0;
+  for (size_t g = 0; g < slots_.group_count(); ++g) {
+    // seq_cst pairs with LowerHint's: if we miss a creator's hint, its
+    // version bump comes after this load and our raise below fails.
+    const uint64_t hint = slots_.group(g).hint.load(std::memory_order_seq_cst);
+    if (static_cast<int64_t>(HintDeadlineOf(hint)) * kNanosPerMicro > now_ns) continue;
+    expired += ReclaimGroup(g, now_ns);
+  }
+  return expired;
+}
+
+int64_t SaleCore::ReclaimGroup(size_t group, int64_t now_ns) {
+  SlotGroup& g = slots_.group(group);
+  uint64_t hint = g.hint.load(std::memory_order_seq_cst);
+  // Acquire pairs with Allocate's fetch_or chain; the state loads decide.
+  uint64_t occupied = g.occupied.load(std::memory_order_acquire);
+  int64_t expired = 0;
+  uint64_t earliest_us = kHintNone;
+  bool unsure = false;  // a hold we could not account for: keep the old bound
+  while (occupied != 0) {
+    const auto bit = static_cast<uint32_t>(std::countr_zero(occupied));
+    occupied &= occupied - 1;
+    const uint32_t index = static_cast<uint32_t>(group * 64 + bit);
+    if (index >= slots_.size()) break;
+    // Acquire pairs with the release store of kHeld: created_ns is the hold's.
+    const uint64_t state = slots_.slot(index).state.load(std::memory_order_acquire);
+    const SlotState s = StateOf(state);
+    if (s == SlotState::kClaiming) {
+      unsure = true;
+    } else if (s == SlotState::kHeld) {
+      const int64_t deadline_ns = DeadlineNs(index, state);
+      if (now_ns < deadline_ns) {
+        earliest_us = std::min(earliest_us, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
+      } else if (EndHeld(index, state, SlotState::kExpired, now_ns)) {
+        ++expired;
+      } else {
+        unsure = true;
+      }
+    }
+  }
+  if (!unsure) {
+    // seq_cst: see ReclaimExpired. Fails if any hold was created or shortened
+    // in the group since `hint` was read; the lower bound then stays.
+    g.hint.compare_exchange_strong(hint, PackHint(earliest_us, HintVersionOf(hint)),
+                                   std::memory_order_seq_cst, std::memory_order_relaxed);
+  }
+  return expired;
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+
+int64_t SaleCore::TypeAvailable(TypeId type) const {
+  return type < config_.types.size() ? types_[type].Load() : 0;
+}
+
+int64_t SaleCore::QuotaAvailable(int quota) const {
+  return quota >= 0 && static_cast<size_t>(quota) < config_.quotas.size() ? quotas_[quota].Load()
+                                                                          : 0;
+}
+
+int64_t SaleCore::CycleAvailable(int cycle) const {
+  return cycle >= 0 && static_cast<size_t>(cycle) < config_.cycles.size() ? cycles_[cycle].Load()
+                                                                          : 0;
+}
+
+int SaleCore::CurrentCycle() const {
+  const std::vector<CycleConfig>& cycles = config_.cycles;
+  const absl::Time wall = clock_->WallNow();
+  for (int c = static_cast<int>(cycles.size()) - 1; c >= 0; --c) {
+    if (cycles[c].opens_at <= wall) return wall < cycles[c].closes_at ? c : -1;
+  }
+  return -1;
+}
+
+int64_t SaleCore::Available(TypeId type) const {
+  if (type >= config_.types.size()) return 0;
+  int64_t available = types_[type].Load();
+  for (uint8_t q : quotas_of_type_[type]) available = std::min(available, quotas_[q].Load());
+  if (!config_.cycles.empty()) {
+    const int cycle = CurrentCycle();
+    available = cycle < 0 ? 0 : std::min(available, cycles_[cycle].Load());
+  }
+  return available;
+}
+
+BuyerCounts SaleCore::Buyer(BuyerId buyer) const {
+  BuyerCounts counts;
+  const BuyerEntry* entry = buyers_.Find(buyer);
+  if (entry == nullptr) return counts;
+  // Relaxed: a snapshot of statistics, exact when quiescent.
+  counts.bought_units = entry->bought.load(std::memory_order_relaxed);
+  counts.held_units = entry->units.load(std::memory_order_relaxed) - counts.bought_units;
+  counts.live_holds = entry->live_holds.load(std::memory_order_relaxed);
+  return counts;
+}
+
+TypeStats SaleCore::TypeStatsOf(TypeId type) const {
+  TypeStats stats;
+  if (type >= config_.types.size()) return stats;
+  const size_t base = kStatTypeBase + kStatsPerType * type;
+  stats.capacity = config_.types[type].capacity;
+  stats.available = types_[type].Load();
+  stats.sold_units = stats_.Sum(base + kTypeSold);
+  stats.released_units = stats_.Sum(base + kTypeReleased);
+  stats.expired_units = stats_.Sum(base + kTypeExpired);
+  stats.held_units =
+      stats_.Sum(base + kTypeHeld) - stats.sold_units - stats.released_units - stats.expired_units;
+  return stats;
+}
+
+SaleStats SaleCore::Stats() const {
+  SaleStats stats;
+  for (TypeId t = 0; t < config_.types.size(); ++t) {
+    const TypeStats type = TypeStatsOf(t);
+    stats.held_units += type.held_units;
+    stats.sold_units += type.sold_units;
+    stats.released_units += type.released_units;
+    stats.expired_units += type.expired_units;
+  }
+  stats.holds_created = stats_.Sum(kStatHoldsCreated);
+  stats.holds_confirmed = stats_.Sum(kStatHoldsConfirmed);
+  stats.holds_released = stats_.Sum(kStatHoldsReleased);
+  stats.holds_expired = stats_.Sum(kStatHoldsExpired);
+  stats.live_holds =
+      stats.holds_created - stats.holds_confirmed - stats.holds_released - stats.holds_expired;
+  for (int o = 0; o < kOutcomeCount; ++o) {
+    stats.outcomes[o] = stats_.Sum(kStatOutcomeBase + static_cast<size_t>(o));
+  }
+  stats.events_dropped = stats_.Sum(kStatEventsDropped);
+  stats.slots_retired = stats_.Sum(kStatSlotsRetired);
+  return stats;
+}
+
+size_t SaleCore::DrainEvents(absl::Span<Event> out) {
+  return events_ != nullptr ? events_->Drain(out) : 0;
+}
+
+size_t SaleCore::MemoryBytes() const {
+  const size_t counters =
+      (config_.types.size() + config_.quotas.size() + config_.cycles.size()) * sizeof(StockCounter);
+  return sizeof(*this) + counters + slots_.MemoryBytes() + buyers_.MemoryBytes() +
+         idempotency_.MemoryBytes() + (events_ ? events_->MemoryBytes() : 0) + stats_.MemoryBytes();
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------
+// The public face: validation, then forwarding.
+
+absl::StatusOr<std::unique_ptr<Sale>> Sale::Create(const SaleConfig& config) {
+  if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
+  const uint32_t tag = internal::next_sale_tag.fetch_add(1, std::memory_order_relaxed) %
+                       (1u << internal::kSaleTagBits);
+  return std::unique_ptr<Sale>(new Sale(std::make_unique<internal::SaleCore>(config, tag)));
+}
+
+Sale::Sale(std::unique_ptr<internal::SaleCore> core) : core_(std::move(core)) {}
+Sale::~Sale() = default;
+
+HoldResult Sale::Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options) {
+  return core_->Hold(buyer, lines, options);
+}
+Outcome Sale::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
+  return core_->Confirm(hold, buyer, mode);
+}
+Outcome Sale::Release(HoldId hold, BuyerId buyer) { return core_->Release(hold, buyer); }
+Outcome Sale::Extend(HoldId hold, BuyerId buyer, absl::Duration ttl) {
+  return core_->Extend(hold, buyer, ttl);
+}
+int64_t Sale::Sweep() { return core_->Sweep(core_->clock().MonotonicNanos()); }
+int64_t Sale::Sweep(int64_t monotonic_now_ns) { return core_->Sweep(monotonic_now_ns); }
+int64_t Sale::Available(TypeId type) const { return core_->Available(type); }
+int64_t Sale::TypeAvailable(TypeId type) const { return core_->TypeAvailable(type); }
+int64_t Sale::QuotaAvailable(int quota) const { return core_->QuotaAvailable(quota); }
+int64_t Sale::CycleAvailable(int cycle) const { return core_->CycleAvailable(cycle); }
+int Sale::CurrentCycle() const { return core_->CurrentCycle(); }
+BuyerCounts Sale::Buyer(BuyerId buyer) const { return core_->Buyer(buyer); }
+TypeStats Sale::TypeStatsOf(TypeId type) const { return core_->TypeStatsOf(type); }
+SaleStats Sale::Stats() const { return core_->Stats(); }
+size_t Sale::DrainEvents(absl::Span<Event> out) { return core_->DrainEvents(out); }
+size_t Sale::MemoryBytes() const { return sizeof(Sale) + core_->MemoryBytes(); }
+const SaleConfig& Sale::config() const { return core_->config(); }
+
+}  // namespace holdfast
