@@ -260,26 +260,19 @@ void SaleCore::DropClaimingSlot(uint32_t index, uint64_t generation) {
 }
 
 Outcome SaleCore::ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
-  // Buyer counters: relaxed is enough, the limit is kept by each
-  // read-modify-write's atomicity and no other data travels with the count.
-  const int32_t holds_max = config_.per_buyer_holds_max;
-  if (holds_max > 0) {
-    int32_t live = entry.live_holds.load(std::memory_order_relaxed);
-    do {
-      if (live >= holds_max) return Outcome::kTooManyHolds;
-    } while (!entry.live_holds.compare_exchange_weak(live, live + 1, std::memory_order_relaxed));
-  } else {
-    entry.live_holds.fetch_add(1, std::memory_order_relaxed);
-  }
-  progress.live_hold = true;
-
-  const int64_t units_max = config_.per_buyer_units_max;
-  int64_t units = entry.units.load(std::memory_order_relaxed);
+  // The buyer's claims word: relaxed is enough, both limits are kept by the
+  // compare-and-swap's atomicity and no other data travels with the count.
+  const int64_t holds_max = config_.per_buyer_holds_max;
+  const int64_t units_max = config_.per_buyer_units_max > 0
+                                ? std::min<int64_t>(config_.per_buyer_units_max, kClaimUnitsMax)
+                                : static_cast<int64_t>(kClaimUnitsMax);
+  uint64_t claims = entry.claims.load(std::memory_order_relaxed);
   do {
-    if (units_max > 0 && units + plan.units > units_max) return Outcome::kBuyerLimit;
-  } while (
-      !entry.units.compare_exchange_weak(units, units + plan.units, std::memory_order_relaxed));
-  progress.units = true;
+    if (holds_max > 0 && ClaimHoldsOf(claims) >= holds_max) return Outcome::kTooManyHolds;
+    if (ClaimUnitsOf(claims) + plan.units > units_max) return Outcome::kBuyerLimit;
+  } while (!entry.claims.compare_exchange_weak(claims, claims + kClaimOneHold + plan.units,
+                                               std::memory_order_relaxed));
+  progress.buyer = true;
 
   if (plan.cycle >= 0) {
     const int64_t cycle_max = config_.cycles[plan.cycle].per_buyer_max;
@@ -330,8 +323,10 @@ void SaleCore::UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimPr
                std::memory_order_relaxed)) {
     }
   }
-  if (progress.units) entry.units.fetch_sub(plan.units, std::memory_order_relaxed);
-  if (progress.live_hold) entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+  if (progress.buyer) {
+    entry.claims.fetch_sub(kClaimOneHold + static_cast<uint64_t>(plan.units),
+                           std::memory_order_relaxed);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -563,7 +558,7 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
   if (to == SlotState::kConfirmed) {
     // Relaxed: counts of one buyer, see ClaimStock.
     entry.bought.fetch_add(units, std::memory_order_relaxed);
-    entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+    entry.claims.fetch_sub(kClaimOneHold, std::memory_order_relaxed);
     const uint32_t at = entry.recent_next.fetch_add(1, std::memory_order_relaxed);
     entry.recent_confirmed[at % kRecentConfirmedMax].store(id.value, std::memory_order_relaxed);
     stats_.Add(kStatHoldsConfirmed, 1);
@@ -603,8 +598,7 @@ void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
       }
     }
   }
-  entry.units.fetch_sub(units, std::memory_order_relaxed);
-  entry.live_holds.fetch_sub(1, std::memory_order_relaxed);
+  entry.claims.fetch_sub(kClaimOneHold + static_cast<uint64_t>(units), std::memory_order_relaxed);
 }
 
 void SaleCore::FreeSlot(uint32_t index, uint64_t final_state) {
@@ -721,8 +715,9 @@ BuyerCounts SaleCore::Buyer(BuyerId buyer) const {
   if (entry == nullptr) return counts;
   // Relaxed: a snapshot of statistics, exact when quiescent.
   counts.bought_units = entry->bought.load(std::memory_order_relaxed);
-  counts.held_units = entry->units.load(std::memory_order_relaxed) - counts.bought_units;
-  counts.live_holds = entry->live_holds.load(std::memory_order_relaxed);
+  const uint64_t claims = entry->claims.load(std::memory_order_relaxed);
+  counts.held_units = ClaimUnitsOf(claims) - counts.bought_units;
+  counts.live_holds = static_cast<int32_t>(ClaimHoldsOf(claims));
   return counts;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "holdfast/config.h"
 #include "holdfast/types.h"
 
 namespace holdfast::internal {
@@ -32,14 +33,31 @@ constexpr int64_t CycleUnitsOf(uint64_t word) {
   return static_cast<int64_t>(word & ((uint64_t{1} << 48) - 1));
 }
 
+// Claims word layout: [live holds: 25 | held + bought units: 39]. Live holds
+// never pass kHoldsMax = 2^24 (there are no more slots); units are refused
+// with kBuyerLimit before they would pass kClaimUnitsMax (5.5 * 10^11).
+inline constexpr int kClaimUnitsBits = 39;
+inline constexpr uint64_t kClaimUnitsMax = (uint64_t{1} << kClaimUnitsBits) - 1;
+inline constexpr uint64_t kClaimOneHold = uint64_t{1} << kClaimUnitsBits;
+constexpr uint64_t PackClaims(int64_t holds, int64_t units) {
+  return static_cast<uint64_t>(holds) << kClaimUnitsBits | static_cast<uint64_t>(units);
+}
+constexpr int64_t ClaimHoldsOf(uint64_t word) {
+  return static_cast<int64_t>(word >> kClaimUnitsBits);
+}
+constexpr int64_t ClaimUnitsOf(uint64_t word) {
+  return static_cast<int64_t>(word & kClaimUnitsMax);
+}
+static_assert(kHoldsMax < (int64_t{1} << (64 - kClaimUnitsBits)), "live holds fit their field");
+
 struct alignas(64) BuyerEntry {
   // kReservedBuyer while empty. Acquire/release: whoever sees the id may use
   // the entry's counters (which start at zero and need no publication).
   std::atomic<uint64_t> id{kReservedBuyer};
-  // held + bought units: the per-buyer limit counter.
-  std::atomic<int64_t> units{0};
+  // The per-buyer limit word, see PackClaims: live holds and held + bought
+  // units in one word, so one compare-and-swap checks both limits.
+  std::atomic<uint64_t> claims{0};
   std::atomic<int64_t> bought{0};
-  std::atomic<int32_t> live_holds{0};
   std::atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
   std::atomic<uint32_t> recent_next{0};
   std::atomic<uint64_t> recent_confirmed[kRecentConfirmedMax] = {};

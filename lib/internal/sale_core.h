@@ -62,8 +62,7 @@ struct HoldPlan {
 
 // How far a claim got, so it can be undone exactly.
 struct ClaimProgress {
-  bool live_hold = false;
-  bool units = false;
+  bool buyer = false;  // the buyer's claims word
   bool cycle_units = false;
   bool cycle = false;
   int types = 0;   // lines whose type counter was taken
