@@ -11,7 +11,7 @@ namespace holdfast {
 namespace internal {
 namespace {
 
-// Sales made in this process get distinct tags (mod 32), so a HoldId from
+// Sales made in this process get distinct tags (mod 2^13), so a HoldId from
 // another sale is rejected before its slot is looked at. Relaxed: the
 // counter carries no data.
 std::atomic<uint32_t> next_sale_tag{0};
@@ -86,29 +86,46 @@ Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
   return Outcome::kOk;
 }
 
-Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) {
-  cycle = -1;
+SaleCore::CycleAt SaleCore::LocateCycle(absl::Time wall) const {
   const std::vector<CycleConfig>& cycles = config_.cycles;
-  if (cycles.empty()) return Outcome::kOk;
   const auto after =
       std::upper_bound(cycles.begin(), cycles.end(), wall,
                        [](absl::Time t, const CycleConfig& c) { return t < c.opens_at; });
-  if (after == cycles.begin()) return Outcome::kNotOpen;
-  const int index = static_cast<int>(after - cycles.begin()) - 1;
-  if (wall >= cycles[index].closes_at) {
-    return index + 1 == static_cast<int>(cycles.size()) ? Outcome::kClosed : Outcome::kNotOpen;
+  CycleAt at;
+  at.index = static_cast<int>(after - cycles.begin()) - 1;
+  at.open = at.index >= 0 && wall < cycles[at.index].closes_at;
+  // Cycles before `index` ended when `index` opened; `index` itself has ended
+  // once its closes_at has passed.
+  at.ended = at.index < 0 ? 0 : (at.open ? at.index : at.index + 1);
+  // Seal what has ended, so counters and queries follow the wall clock.
+  AdvanceCycles(at.ended);
+  return at;
+}
+
+Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) const {
+  cycle = -1;
+  if (config_.cycles.empty()) return Outcome::kOk;
+  const CycleAt at = LocateCycle(wall);
+  if (at.index < 0) return Outcome::kNotOpen;
+  if (!at.open) {
+    return at.index + 1 == static_cast<int>(config_.cycles.size()) ? Outcome::kClosed
+                                                                   : Outcome::kNotOpen;
   }
   // Acquire pairs with the release in AdvanceCycles: seeing k means cycles
   // before k are sealed.
-  if (index < current_cycle_.load(std::memory_order_acquire)) {
-    return Outcome::kClosed;  // the wall clock stepped back into a sealed cycle
+  if (at.index < current_cycle_.load(std::memory_order_acquire)) {
+    // Another thread read a later instant and moved on while this one was
+    // preempted after reading `wall`: read the clock again. Only a wall clock
+    // that stepped back leaves the cycle sealed.
+    const absl::Time later = clock_->WallNow();
+    if (later > wall) return CycleFor(later, cycle);
+    return Outcome::kClosed;
   }
-  AdvanceCycles(index);
-  cycle = index;
+  cycle = at.index;
   return Outcome::kOk;
 }
 
-void SaleCore::AdvanceCycles(int target) {
+void SaleCore::AdvanceCycles(int target) const {
   int current = current_cycle_.load(std::memory_order_acquire);
   while (current < target) {
     // Exactly one thread's Seal gets the leftover and passes it on.
@@ -125,7 +142,7 @@ void SaleCore::AdvanceCycles(int target) {
   }
 }
 
-void SaleCore::GiveToCycle(int cycle, int64_t units) {
+void SaleCore::GiveToCycle(int cycle, int64_t units) const {
   const int count = static_cast<int>(config_.cycles.size());
   for (; cycle >= 0 && cycle < count; ++cycle) {
     if (cycles_[cycle].TryGive(units)) return;
@@ -140,14 +157,15 @@ HoldResult SaleCore::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
   const int64_t now_ns = NowNs();
   const uint64_t key = options.idempotency_key;
   HoldId existing;
-  if (key != 0 && FindLiveKeyedHold(buyer, key, now_ns, existing)) {
+  if (key != 0 && FindKeyedHold(buyer, key, now_ns, existing)) {
     return {Count(Outcome::kOk), existing};
   }
-  BuyerEntry* entry = buyers_.FindOrInsert(buyer);
-  if (entry == nullptr) return {Count(Outcome::kBuyerTableFull), {}};
+  // The window first: a crowd pressing F5 before noon takes no buyer entries.
   if (Outcome o = CycleFor(clock_->WallNow(), plan.cycle); o != Outcome::kOk) {
     return {Count(o), {}};
   }
+  BuyerEntry* entry = buyers_.FindOrInsert(buyer);
+  if (entry == nullptr) return {Count(Outcome::kBuyerTableFull), {}};
   return HoldWithSlot(buyer, *entry, plan, key, now_ns);
 }
 
@@ -167,7 +185,7 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
     switch (ClaimKey(buyer, key, id, now_ns, twin, key_entry)) {
       case KeyClaim::kTaken:
         break;
-      case KeyClaim::kTwinLive:
+      case KeyClaim::kTwinStands:
         DropClaimingSlot(slot, generation);
         return {Count(Outcome::kOk), twin};
       case KeyClaim::kFull:
@@ -332,20 +350,37 @@ void SaleCore::UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimPr
 // ---------------------------------------------------------------------------
 // Idempotency keys
 
-bool SaleCore::FindLiveKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found) {
+bool SaleCore::KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t now_ns,
+                               bool& claiming) {
+  claiming = false;
+  if (id.value == 0) return false;
+  const Resolved r = Resolve(id, buyer);
+  // A slot reused since: the hold stands if this buyer confirmed it.
+  if (r.error == Outcome::kUnknownHold) return RecentlyConfirmed(buyer, id);
+  if (r.error != Outcome::kOk) return false;
+  if (slots_.slot(r.index).idempotency_key.load(std::memory_order_relaxed) != key) return false;
+  switch (StateOf(r.state)) {
+    case SlotState::kHeld:
+      if (now_ns < DeadlineNs(r.index, r.state)) return true;
+      EndHeld(r.index, r.state, SlotState::kExpired, now_ns);
+      return false;
+    case SlotState::kConfirmed:
+      return true;
+    case SlotState::kClaiming:
+      claiming = true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool SaleCore::FindKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found) {
   const IdempotencyEntry* entry = idempotency_.Find(buyer, key);
   if (entry == nullptr) return false;
   // Acquire pairs with the release of the compare-and-swap that stored it.
   const HoldId id{entry->hold.load(std::memory_order_acquire)};
-  if (id.value == 0) return false;
-  const Resolved r = Resolve(id, buyer);
-  if (r.error != Outcome::kOk || StateOf(r.state) != SlotState::kHeld) return false;
-  const Slot& slot = slots_.slot(r.index);
-  if (slot.idempotency_key.load(std::memory_order_relaxed) != key) return false;
-  if (now_ns >= DeadlineNs(r.index, r.state)) {
-    EndHeld(r.index, r.state, SlotState::kExpired, now_ns);
-    return false;
-  }
+  bool claiming;
+  if (!KeyedHoldStands(buyer, key, id, now_ns, claiming)) return false;
   found = id;
   return true;
 }
@@ -357,15 +392,12 @@ SaleCore::KeyClaim SaleCore::ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, 
   // Acquire pairs with the release of whichever compare-and-swap stored it.
   uint64_t seen = entry->hold.load(std::memory_order_acquire);
   for (int spins = 0;; ++spins) {
-    const Resolved r = seen != 0 ? Resolve(HoldId{seen}, buyer) : Resolved{Outcome::kUnknownHold};
-    const bool same_key = r.error == Outcome::kOk && slots_.slot(r.index).idempotency_key.load(
-                                                         std::memory_order_relaxed) == key;
-    const SlotState state = StateOf(r.state);
-    if (same_key && state == SlotState::kHeld && now_ns < DeadlineNs(r.index, r.state)) {
+    bool claiming;
+    if (KeyedHoldStands(buyer, key, HoldId{seen}, now_ns, claiming)) {
       twin = HoldId{seen};
-      return KeyClaim::kTwinLive;
+      return KeyClaim::kTwinStands;
     }
-    if (same_key && state == SlotState::kClaiming) {
+    if (claiming) {
       // A twin request is claiming stock right now; its answer is ours. This
       // is the one wait in holdfast: on a concurrent duplicate of one's own
       // request, never on another buyer.
@@ -415,6 +447,7 @@ SaleCore::Resolved SaleCore::Resolve(HoldId hold, BuyerId buyer) const {
 }
 
 bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
+  if (hold.value == 0) return false;  // the ring's empty entries are 0
   const BuyerEntry* entry = buyers_.Find(buyer);
   if (entry == nullptr) return false;
   for (const std::atomic<uint64_t>& recent : entry->recent_confirmed) {
@@ -685,17 +718,15 @@ int64_t SaleCore::QuotaAvailable(int quota) const {
 }
 
 int64_t SaleCore::CycleAvailable(int cycle) const {
-  return cycle >= 0 && static_cast<size_t>(cycle) < config_.cycles.size() ? cycles_[cycle].Load()
-                                                                          : 0;
+  if (cycle < 0 || static_cast<size_t>(cycle) >= config_.cycles.size()) return 0;
+  const CycleAt at = LocateCycle(clock_->WallNow());
+  return cycle < at.ended ? 0 : cycles_[cycle].Load();
 }
 
 int SaleCore::CurrentCycle() const {
-  const std::vector<CycleConfig>& cycles = config_.cycles;
-  const absl::Time wall = clock_->WallNow();
-  for (int c = static_cast<int>(cycles.size()) - 1; c >= 0; --c) {
-    if (cycles[c].opens_at <= wall) return wall < cycles[c].closes_at ? c : -1;
-  }
-  return -1;
+  if (config_.cycles.empty()) return -1;
+  const CycleAt at = LocateCycle(clock_->WallNow());
+  return at.open ? at.index : -1;
 }
 
 int64_t SaleCore::Available(TypeId type) const {

@@ -98,7 +98,9 @@ struct SaleConfig {
   // 64 .. kHoldsMax. Past it, Hold answers kHoldTableFull.
   int32_t holds_max = 1 << 16;
   // Distinct buyers the sale tracks over its life (their limits are
-  // permanent): 1 .. kBuyersMax. Past it, a new buyer gets kBuyerTableFull.
+  // permanent): 1 .. kBuyersMax. A buyer is tracked from its first valid Hold
+  // inside an open window, even one that fails (kSoldOut). Past it, a new
+  // buyer gets kBuyerTableFull.
   int32_t buyers_max = 1 << 16;
   // Distinct (buyer, idempotency key) pairs remembered over the sale's life:
   // 0 .. kIdempotencyKeysMax; 0 turns idempotency keys off (a key is then

@@ -76,13 +76,20 @@ struct HoldOptions {
   // The hold's time to live; absl::ZeroDuration() means
   // SaleConfig::hold_ttl_default. Must be > 0 and <= hold_lifetime_max.
   absl::Duration ttl = absl::ZeroDuration();
-  // 0 means none. A non-zero key makes the hold idempotent per buyer: while a
-  // hold that this buyer made with this key is live, Hold answers kOk with
-  // that hold's id and claims nothing more (the lines are not compared).
+  // 0 means none. A non-zero key makes the hold idempotent per buyer: while
+  // the hold that this buyer made with this key is live, or confirmed (and
+  // still remembered, see ConfirmMode), Hold answers kOk with that hold's id
+  // and claims nothing more; the lines are not compared. Once that hold was
+  // released or expired, the key makes a new hold. Two concurrent Holds with
+  // one key make one hold: the second waits for the first's answer (the only
+  // wait in holdfast, and only on a duplicate of one's own request).
   uint64_t idempotency_key = 0;
 };
 
-// How Confirm answers a hold the buyer already confirmed (I9).
+// How Confirm answers a hold the buyer already confirmed (I9). The hold's
+// slot remembers its confirmation until the slot is reused, and each buyer
+// remembers its last 3 confirmed holds for ever after; a retry of an older
+// confirmation whose slot was reused answers kUnknownHold (and sells nothing).
 enum class ConfirmMode : uint8_t {
   kRetryIsOk = 0,           // answer kOk: a retry after a lost response is safe
   kReportAlreadyConfirmed,  // answer kAlreadyConfirmed

@@ -25,8 +25,10 @@ using TypeId = uint32_t;
 // The handle of a hold. It packs the hold slot, that slot's generation and a
 // tag of the sale, so an id of a hold that ended never addresses a later hold
 // in the same slot (I8): a slot whose generation would wrap is retired
-// instead of reused. Value 0 is never a valid id. Trivially copyable; compare
-// with ==.
+// instead of reused. The tag tells sales apart: of any 8192 sales created one
+// after another in a process, no two share a tag, so a HoldId handed to the
+// wrong one of them answers kUnknownHold. Value 0 is never a valid id.
+// Trivially copyable; compare with ==.
 struct HoldId {
   uint64_t value = 0;
 

@@ -20,8 +20,9 @@
 namespace holdfast::internal {
 
 // How many of a buyer's latest confirmed holds are remembered, so a retried
-// Confirm answers kOk even after the hold's slot was reused (I9).
-inline constexpr int kRecentConfirmedMax = 8;
+// Confirm answers kOk even after the hold's slot was reused (I9). Three is
+// what fits the entry's cache line.
+inline constexpr int kRecentConfirmedMax = 3;
 
 // Cycle-units word layout: [cycle index + 1: 16 | units: 48]. Units count
 // only for the cycle named; a hold in a later cycle starts the count afresh.
@@ -50,10 +51,12 @@ constexpr int64_t ClaimUnitsOf(uint64_t word) {
 }
 static_assert(kHoldsMax < (int64_t{1} << (64 - kClaimUnitsBits)), "live holds fit their field");
 
+// One buyer: one cache line.
 struct alignas(64) BuyerEntry {
-  // kReservedBuyer while empty. Acquire/release: whoever sees the id may use
-  // the entry's counters (which start at zero and need no publication).
-  std::atomic<uint64_t> id{kReservedBuyer};
+  // The buyer id + 1, so that 0 means empty (kReservedBuyer + 1 wraps to 0 and
+  // is never stored). Acquire/release: whoever sees the id may use the
+  // entry's counters (which start at zero and need no publication).
+  std::atomic<uint64_t> id_plus_one{0};
   // The per-buyer limit word, see PackClaims: live holds and held + bought
   // units in one word, so one compare-and-swap checks both limits.
   std::atomic<uint64_t> claims{0};
@@ -62,6 +65,7 @@ struct alignas(64) BuyerEntry {
   std::atomic<uint32_t> recent_next{0};
   std::atomic<uint64_t> recent_confirmed[kRecentConfirmedMax] = {};
 };
+static_assert(sizeof(BuyerEntry) == 64, "a buyer entry is one cache line");
 
 class BuyerTable {
  public:
@@ -79,6 +83,7 @@ class BuyerTable {
     return static_cast<uint32_t>(&entry - entries_.get());
   }
 
+  // At most 3 entries a buyer (a power of two at least 1.5 times buyers_max).
   size_t MemoryBytes() const { return (mask_ + 1) * sizeof(BuyerEntry); }
 
  private:

@@ -88,14 +88,21 @@ struct alignas(64) Slot {
 };
 static_assert(sizeof(Slot) == 64, "P4: a hold slot is one 64-byte cache line");
 
-// HoldId layout: [sale tag: 5 | generation: 27 | slot index: 32].
-inline constexpr int kSaleTagBits = 5;
+// HoldId layout: [sale tag: 13 | generation: 27 | slot index: 24].
+inline constexpr int kSlotIndexBits = 24;
+inline constexpr int kSaleTagBits = 64 - kGenerationBits - kSlotIndexBits;  // 13
+static_assert(kHoldsMax <= (int64_t{1} << kSlotIndexBits), "every slot index fits a HoldId");
 constexpr HoldId MakeHoldId(uint32_t tag, uint64_t generation, uint32_t slot) {
-  return HoldId{(uint64_t{tag} << 59) | (generation << 32) | slot};
+  return HoldId{(uint64_t{tag} << (kGenerationBits + kSlotIndexBits)) |
+                (generation << kSlotIndexBits) | slot};
 }
-constexpr uint32_t TagOf(HoldId id) { return static_cast<uint32_t>(id.value >> 59); }
-constexpr uint64_t GenerationOf(HoldId id) { return (id.value >> 32) & kGenerationMax; }
-constexpr uint32_t SlotOf(HoldId id) { return static_cast<uint32_t>(id.value); }
+constexpr uint32_t TagOf(HoldId id) {
+  return static_cast<uint32_t>(id.value >> (kGenerationBits + kSlotIndexBits));
+}
+constexpr uint64_t GenerationOf(HoldId id) { return (id.value >> kSlotIndexBits) & kGenerationMax; }
+constexpr uint32_t SlotOf(HoldId id) {
+  return static_cast<uint32_t>(id.value & ((uint64_t{1} << kSlotIndexBits) - 1));
+}
 
 }  // namespace holdfast::internal
 

@@ -105,17 +105,30 @@ class SaleCore {
   Outcome Count(Outcome outcome);
   Outcome PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options,
                    HoldPlan& plan) const;
-  Outcome CycleFor(absl::Time wall, int& cycle);
-  void AdvanceCycles(int target);
-  void GiveToCycle(int cycle, int64_t units);
+  // Where a wall-clock instant falls among the cycles.
+  struct CycleAt {
+    int index = -1;     // the last cycle opened at or before it, -1 for none
+    bool open = false;  // `index` has not closed yet
+    int ended = 0;      // cycles 0 .. ended - 1 are over
+  };
+  // Locates `wall` and seals every cycle that is over. The sealing is a lazy
+  // transition of shared state, so queries may do it too (hence const).
+  CycleAt LocateCycle(absl::Time wall) const;
+  Outcome CycleFor(absl::Time wall, int& cycle) const;
+  void AdvanceCycles(int target) const;
+  void GiveToCycle(int cycle, int64_t units) const;
 
   HoldResult HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                           int64_t now_ns);
   Outcome ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
   void UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress);
-  bool FindLiveKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found);
+  // Whether `id`, read from the entry of (buyer, key), names a hold that
+  // answers a repeated key: live, or confirmed. Sets `claiming` when a twin
+  // request is still claiming stock for it. Expires it if it is dead.
+  bool KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t now_ns, bool& claiming);
+  bool FindKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found);
   // Result of taking the idempotency entry for a new hold.
-  enum class KeyClaim { kTaken, kTwinLive, kFull };
+  enum class KeyClaim { kTaken, kTwinStands, kFull };
   KeyClaim ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, int64_t now_ns, HoldId& twin,
                     IdempotencyEntry*& entry);
 
@@ -147,7 +160,8 @@ class SaleCore {
   std::vector<std::vector<uint8_t>> quotas_of_type_;
   // The cycle whose predecessors are all sealed; moves forward only.
   // Acquire/release: a thread that sees index k sees cycles 0..k-1 sealed.
-  alignas(64) std::atomic<int32_t> current_cycle_{0};
+  // Mutable: sealing ended cycles is a lazy transition a query may make.
+  alignas(64) mutable std::atomic<int32_t> current_cycle_{0};
 
   SlotTable slots_;
   BuyerTable buyers_;
