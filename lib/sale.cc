@@ -254,13 +254,12 @@ uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, 
   const uint64_t last = slot.state.load(std::memory_order_relaxed);
   generation = StateOf(last) == SlotState::kFree ? GenerationOf(last) : GenerationOf(last) + 1;
   slot.state.store(PackState(SlotState::kClaiming, generation), std::memory_order_relaxed);
-  // Release fence: a reader that sees the new buyer below also sees
-  // kClaiming above, so its re-read of the state word catches the reuse (the
-  // seqlock pattern; the reader's acquire fence is in Resolve).
-  std::atomic_thread_fence(std::memory_order_release);
-  slot.buyer.store(buyer, std::memory_order_relaxed);
-  slot.idempotency_key.store(key, std::memory_order_relaxed);
-  slot.created_ns.store(now_ns, std::memory_order_relaxed);
+  // Release stores: a reader that sees one of these values with its acquire
+  // load also sees kClaiming above, so its re-read of the state word catches
+  // the reuse (Resolve's validation, a seqlock without fences).
+  slot.buyer.store(buyer, std::memory_order_release);
+  slot.idempotency_key.store(key, std::memory_order_release);
+  slot.created_ns.store(now_ns, std::memory_order_release);
   slot.cycle = static_cast<int16_t>(plan.cycle);
   slot.buyer_index = buyer_index;
   slot.line_count = static_cast<uint8_t>(plan.line_count);
@@ -358,10 +357,10 @@ bool SaleCore::KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t n
   // A slot reused since: the hold stands if this buyer confirmed it.
   if (r.error == Outcome::kUnknownHold) return RecentlyConfirmed(buyer, id);
   if (r.error != Outcome::kOk) return false;
-  if (slots_.slot(r.index).idempotency_key.load(std::memory_order_relaxed) != key) return false;
+  if (r.key != key) return false;
   switch (StateOf(r.state)) {
     case SlotState::kHeld:
-      if (now_ns < DeadlineNs(r.index, r.state)) return true;
+      if (now_ns < r.deadline_ns()) return true;
       EndHeld(r.index, r.state, SlotState::kExpired, now_ns);
       return false;
     case SlotState::kConfirmed:
@@ -429,15 +428,16 @@ SaleCore::Resolved SaleCore::Resolve(HoldId hold, BuyerId buyer) const {
     // Acquire pairs with the release store of kHeld (and the final states'
     // compare-and-swaps): the fields read next are the hold's own.
     const uint64_t state = slot.state.load(std::memory_order_acquire);
-    const BuyerId owner = slot.buyer.load(std::memory_order_relaxed);
-    // Acquire fence, then re-read: if `owner` came from a later hold in this
-    // slot, the re-read sees that hold's kClaiming (TakeSlot's release fence).
-    std::atomic_thread_fence(std::memory_order_acquire);
+    // Acquire loads pair with TakeSlot's release stores: if a value came from
+    // a later hold in this slot, the re-read below sees that hold's kClaiming.
+    r.owner = slot.buyer.load(std::memory_order_acquire);
+    r.key = slot.idempotency_key.load(std::memory_order_acquire);
+    r.created_ns = slot.created_ns.load(std::memory_order_acquire);
     if (slot.state.load(std::memory_order_relaxed) != state) continue;
     const SlotState s = StateOf(state);
     if (GenerationOf(state) != GenerationOf(hold) || s == SlotState::kFree) {
       r.error = Outcome::kUnknownHold;
-    } else if (owner != buyer) {
+    } else if (r.owner != buyer) {
       r.error = Outcome::kNotOwner;
     }
     r.index = index;
@@ -458,9 +458,10 @@ bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
 }
 
 int64_t SaleCore::DeadlineNs(uint32_t index, uint64_t state) const {
-  // Relaxed: read after the acquire of `state`; a later hold in the slot
-  // would make the caller's compare-and-swap on `state` fail.
-  return slots_.slot(index).created_ns.load(std::memory_order_relaxed) +
+  // Acquire pairs with TakeSlot's release store; a later hold in the slot
+  // makes the caller's compare-and-swap on `state` fail (or, in
+  // ReclaimGroup, its hint raise), so a value of that hold does no harm.
+  return slots_.slot(index).created_ns.load(std::memory_order_acquire) +
          static_cast<int64_t>(OffsetOf(state)) * kNanosPerMicro;
 }
 
@@ -474,7 +475,7 @@ Outcome SaleCore::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
     if (r.error != Outcome::kOk) return Count(r.error);
     switch (StateOf(r.state)) {
       case SlotState::kHeld:
-        if (now_ns >= DeadlineNs(r.index, r.state)) {
+        if (now_ns >= r.deadline_ns()) {
           if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
             return Count(Outcome::kExpired);
         } else if (EndHeld(r.index, r.state, SlotState::kConfirmed, now_ns)) {
@@ -501,7 +502,7 @@ Outcome SaleCore::Release(HoldId hold, BuyerId buyer) {
     if (r.error != Outcome::kOk) return Count(r.error);
     switch (StateOf(r.state)) {
       case SlotState::kHeld:
-        if (now_ns >= DeadlineNs(r.index, r.state)) {
+        if (now_ns >= r.deadline_ns()) {
           if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
             return Count(Outcome::kExpired);
         } else if (EndHeld(r.index, r.state, SlotState::kReleased, now_ns)) {
@@ -532,13 +533,13 @@ Outcome SaleCore::Extend(HoldId hold, BuyerId buyer, absl::Duration ttl) {
     if (r.error != Outcome::kOk) return Count(r.error);
     switch (StateOf(r.state)) {
       case SlotState::kHeld: {
-        if (now_ns >= DeadlineNs(r.index, r.state)) {
+        if (now_ns >= r.deadline_ns()) {
           if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
             return Count(Outcome::kExpired);
           continue;
         }
         Slot& slot = slots_.slot(r.index);
-        const int64_t created_ns = slot.created_ns.load(std::memory_order_relaxed);
+        const int64_t created_ns = r.created_ns;
         const int64_t offset_us =
             std::min(CeilMicros(now_ns + absl::ToInt64Nanoseconds(ttl) - created_ns), lifetime_us);
         const uint64_t next =
@@ -752,22 +753,54 @@ BuyerCounts SaleCore::Buyer(BuyerId buyer) const {
   return counts;
 }
 
+// Reads counters `order[0..n)` into `out` as one snapshot: collects twice
+// and returns when both passes agree (the counters only grow, so two equal
+// passes saw every value at one instant between them). Under constant churn
+// it gives up after a few passes and keeps the last one, which is still
+// ordered: every pass reads the counters of ends before those of
+// creations, so no end is counted without its creation.
+void SaleCore::Snapshot(const size_t* order, size_t n, int64_t* out) const {
+  constexpr int kPasses = 4;
+  for (size_t i = 0; i < n; ++i) out[i] = stats_.Sum(order[i]);
+  for (int pass = 1; pass < kPasses; ++pass) {
+    bool stable = true;
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t again = stats_.Sum(order[i]);
+      stable = stable && again == out[i];
+      out[i] = again;
+    }
+    if (stable) return;
+  }
+}
+
 TypeStats SaleCore::TypeStatsOf(TypeId type) const {
   TypeStats stats;
   if (type >= config_.types.size()) return stats;
   const size_t base = kStatTypeBase + kStatsPerType * type;
+  // Ends first, creations last: see Snapshot.
+  const size_t order[] = {base + kTypeSold, base + kTypeReleased, base + kTypeExpired,
+                          base + kTypeHeld};
+  int64_t values[4];
+  Snapshot(order, 4, values);
   stats.capacity = config_.types[type].capacity;
   stats.available = types_[type].Load();
-  stats.sold_units = stats_.Sum(base + kTypeSold);
-  stats.released_units = stats_.Sum(base + kTypeReleased);
-  stats.expired_units = stats_.Sum(base + kTypeExpired);
-  stats.held_units =
-      stats_.Sum(base + kTypeHeld) - stats.sold_units - stats.released_units - stats.expired_units;
+  stats.sold_units = values[0];
+  stats.released_units = values[1];
+  stats.expired_units = values[2];
+  // A snapshot under churn may still count a hold made after an end it
+  // missed; clamp to what any instant allows.
+  stats.held_units = std::clamp<int64_t>(values[3] - values[0] - values[1] - values[2], 0,
+                                         stats.capacity - stats.sold_units);
   return stats;
 }
 
 SaleStats SaleCore::Stats() const {
   SaleStats stats;
+  // Ends first, creations last: see Snapshot.
+  const size_t order[] = {kStatHoldsConfirmed, kStatHoldsReleased, kStatHoldsExpired,
+                          kStatHoldsCreated};
+  int64_t holds[4];
+  Snapshot(order, 4, holds);
   for (TypeId t = 0; t < config_.types.size(); ++t) {
     const TypeStats type = TypeStatsOf(t);
     stats.held_units += type.held_units;
@@ -775,12 +808,12 @@ SaleStats SaleCore::Stats() const {
     stats.released_units += type.released_units;
     stats.expired_units += type.expired_units;
   }
-  stats.holds_created = stats_.Sum(kStatHoldsCreated);
-  stats.holds_confirmed = stats_.Sum(kStatHoldsConfirmed);
-  stats.holds_released = stats_.Sum(kStatHoldsReleased);
-  stats.holds_expired = stats_.Sum(kStatHoldsExpired);
-  stats.live_holds =
-      stats.holds_created - stats.holds_confirmed - stats.holds_released - stats.holds_expired;
+  stats.holds_confirmed = holds[0];
+  stats.holds_released = holds[1];
+  stats.holds_expired = holds[2];
+  stats.holds_created = holds[3];
+  stats.live_holds = std::clamp<int64_t>(holds[3] - holds[0] - holds[1] - holds[2], 0,
+                                         static_cast<int64_t>(slots_.size()));
   for (int o = 0; o < kOutcomeCount; ++o) {
     stats.outcomes[o] = stats_.Sum(kStatOutcomeBase + static_cast<size_t>(o));
   }

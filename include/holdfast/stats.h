@@ -3,9 +3,12 @@
 //   holdfast::SaleStats stats = sale->Stats();
 //   std::cout << stats.sold_units << " sold, " << stats.held_units << " held\n";
 //
-// A snapshot is taken while buyers keep buying, so its fields may come from
-// slightly different instants; at a quiescent point (no call in flight) they
-// agree exactly with the history of operations (I10). Units of holds whose
+// A snapshot is taken while buyers keep buying. Counters are read twice and
+// the snapshot is kept when both passes agree; under constant churn the
+// fields may come from slightly different instants, but every field stays
+// within what some instant allows (0 <= held_units <= capacity - sold_units,
+// live_holds >= 0, no end counted without its creation). At a quiescent
+// point (no call in flight) they agree exactly with the history (I10). Units of holds whose
 // deadline has passed count as held until something expires them (a Hold that
 // needs them, Sweep, or the Sweeper).
 #ifndef HOLDFAST_STATS_H_

@@ -94,11 +94,19 @@ class SaleCore {
 
  private:
   // A handle checked against its slot: the slot and a state word read with
-  // the slot's buyer validated against it.
+  // the slot's atomic fields validated against it.
   struct Resolved {
     Outcome error = Outcome::kOk;  // kOk when slot and state are set
     uint32_t index = 0;
     uint64_t state = 0;
+    // The slot's fields, read between two equal reads of `state`.
+    BuyerId owner = 0;
+    uint64_t key = 0;
+    int64_t created_ns = 0;
+
+    int64_t deadline_ns() const {
+      return created_ns + static_cast<int64_t>(OffsetOf(state)) * 1000;
+    }
   };
 
   int64_t NowNs() const { return clock_->MonotonicNanos() - epoch_ns_; }
@@ -146,6 +154,7 @@ class SaleCore {
   void ReturnUnits(const Slot& slot, BuyerEntry& entry);
   void Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns);
   int64_t ReclaimExpired(int64_t now_ns);
+  void Snapshot(const size_t* order, size_t n, int64_t* out) const;
   int64_t ReclaimGroup(size_t group, int64_t now_ns);
 
   const SaleConfig config_;
