@@ -142,11 +142,85 @@ absl::Status ValidateBounds(const SaleConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRow(const std::string& field, const RowConfig& row) {
+  if (row.label.empty()) return Invalid(absl::StrCat(field, ".label"), "empty");
+  if (absl::Status s =
+          CheckRange(absl::StrCat(field, ".seat_count"), row.seat_count, 1, kSeatsPerRowMax);
+      !s.ok()) {
+    return s;
+  }
+  for (const auto& [name, numbers] :
+       {std::pair{"accessible", &row.accessible}, std::pair{"restricted", &row.restricted}}) {
+    for (int number : *numbers) {
+      if (number < row.first_number || number >= row.first_number + row.seat_count) {
+        return Invalid(absl::StrCat(field, ".", name),
+                       absl::StrCat("seat ", number, " is not in row ", row.label));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSection(const SaleConfig& config, size_t index,
+                             std::vector<int64_t>& seats_of_type, int64_t& seats, int64_t& words) {
+  const SectionConfig& section = config.seat_map.sections[index];
+  const std::string field = absl::StrCat("seat_map.sections[", index, "]");
+  if (section.name.empty()) return Invalid(absl::StrCat(field, ".name"), "empty");
+  if (section.type >= config.types.size()) {
+    return Invalid(absl::StrCat(field, ".type"), absl::StrCat("unknown type ", section.type));
+  }
+  if (section.rows.empty()) return Invalid(absl::StrCat(field, ".rows"), "empty");
+  std::set<std::string> labels;
+  for (size_t j = 0; j < section.rows.size(); ++j) {
+    const RowConfig& row = section.rows[j];
+    const std::string row_field = absl::StrCat(field, ".rows[", j, "]");
+    if (absl::Status s = ValidateRow(row_field, row); !s.ok()) return s;
+    if (!labels.insert(row.label).second) {
+      return Invalid(absl::StrCat(row_field, ".label"),
+                     absl::StrCat("duplicate \"", row.label, "\""));
+    }
+    seats += row.seat_count;
+    words += (row.seat_count + 63) / 64;
+    seats_of_type[section.type] += row.seat_count;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSeatMap(const SaleConfig& config) {
+  const SeatMapConfig& map = config.seat_map;
+  std::vector<int64_t> seats_of_type(config.types.size(), 0);
+  std::set<std::string> names;
+  int64_t seats = 0, words = 0;
+  for (size_t i = 0; i < map.sections.size(); ++i) {
+    if (!names.insert(map.sections[i].name).second) {
+      return Invalid(absl::StrCat("seat_map.sections[", i, "].name"),
+                     absl::StrCat("duplicate \"", map.sections[i].name, "\""));
+    }
+    if (absl::Status s = ValidateSection(config, i, seats_of_type, seats, words); !s.ok()) {
+      return s;
+    }
+  }
+  if (seats > kSeatsMax) {
+    return Invalid("seat_map", absl::StrCat(seats, " seats, more than kSeatsMax"));
+  }
+  if (words > kSeatWordsMax) {
+    return Invalid("seat_map", absl::StrCat(words, " seat words, more than kSeatWordsMax"));
+  }
+  for (size_t t = 0; t < config.types.size(); ++t) {
+    if (seats_of_type[t] > 0 && seats_of_type[t] != config.types[t].capacity) {
+      return Invalid(absl::StrCat("types[", t, "].capacity"),
+                     absl::StrCat(config.types[t].capacity, ", but the seat map has ",
+                                  seats_of_type[t], " seats of this type"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateConfig(const SaleConfig& config) {
-  for (auto validate :
-       {ValidateTypes, ValidateQuotas, ValidateCycles, ValidateDurations, ValidateBounds}) {
+  for (auto validate : {ValidateTypes, ValidateQuotas, ValidateCycles, ValidateDurations,
+                        ValidateBounds, ValidateSeatMap}) {
     if (absl::Status s = validate(config); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -34,6 +34,8 @@ SaleCore::SaleCore(const SaleConfig& config, uint32_t tag)
       slots_(config.holds_max),
       buyers_(config.buyers_max),
       idempotency_(config.idempotency_keys_max),
+      seats_(config.seat_map.empty() ? nullptr : new SeatTable(config.seat_map)),
+      seated_(config.types.size(), false),
       events_(config.events_max > 0 ? new EventQueue(config.events_max) : nullptr),
       stats_(kStatTypeBase + kStatsPerType * config.types.size()) {
   // Relaxed initialisation: nothing is shared until Create returns the sale.
@@ -45,6 +47,7 @@ SaleCore::SaleCore(const SaleConfig& config, uint32_t tag)
     for (TypeId t : config.quotas[q].types) quotas_of_type_[t].push_back(static_cast<uint8_t>(q));
   }
   for (size_t c = 0; c < config.cycles.size(); ++c) cycles_[c].Give(config.cycles[c].allotment);
+  for (const SectionConfig& section : config.seat_map.sections) seated_[section.type] = true;
 }
 
 Outcome SaleCore::Count(Outcome outcome) {
@@ -57,12 +60,12 @@ Outcome SaleCore::Count(Outcome outcome) {
 
 Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
                            const HoldOptions& options, HoldPlan& plan) const {
-  if (buyer == kReservedBuyer || lines.empty() || lines.size() > kLinesPerHoldMax) {
-    return Outcome::kInvalidArgument;
-  }
+  if (buyer == kReservedBuyer || lines.size() > kLinesPerHoldMax) return Outcome::kInvalidArgument;
   int64_t units = 0;
   for (const HoldLine& line : lines) {
-    if (line.quantity <= 0 || line.type >= config_.types.size()) return Outcome::kInvalidArgument;
+    if (line.quantity <= 0 || line.type >= config_.types.size() || seated_[line.type]) {
+      return Outcome::kInvalidArgument;  // a seated type is held seat by seat
+    }
     units += line.quantity;
     if (units > config_.units_per_hold_max) return Outcome::kInvalidArgument;
     int merged = 0;
@@ -72,7 +75,9 @@ Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
     }
     plan.lines[merged].quantity =
         static_cast<uint16_t>(plan.lines[merged].quantity + line.quantity);
+    plan.AddTypeUnits(line.type, line.quantity);
   }
+  plan.ga_lines = plan.line_count;
   plan.units = static_cast<int32_t>(units);
   const absl::Duration ttl =
       options.ttl == absl::ZeroDuration() ? config_.hold_ttl_default : options.ttl;
@@ -84,6 +89,43 @@ Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
     return Outcome::kInvalidArgument;
   }
   return Outcome::kOk;
+}
+
+Outcome SaleCore::PlanSeats(absl::Span<const SeatId> seats, HoldPlan& plan) const {
+  if (seats_ == nullptr || seats.empty() || seats.size() > kSeatsPerHoldMax ||
+      plan.units + static_cast<int64_t>(seats.size()) > config_.units_per_hold_max) {
+    return Outcome::kInvalidArgument;
+  }
+  SeatId sorted[kSeatsPerHoldMax];
+  std::copy(seats.begin(), seats.end(), sorted);
+  std::sort(sorted, sorted + seats.size());
+  SeatRun run;
+  for (size_t i = 0; i < seats.size(); ++i) {
+    uint32_t word, bit;
+    if (!seats_->Locate(sorted[i], word, bit) || (i > 0 && sorted[i] == sorted[i - 1])) {
+      return Outcome::kInvalidArgument;  // unknown or repeated seat
+    }
+    if (run.count > 0 && word == run.word && bit == run.first + run.count) {
+      ++run.count;
+      continue;
+    }
+    if (run.count > 0) {
+      if (plan.line_count == kLinesPerHoldMax) return Outcome::kInvalidArgument;
+      plan.lines[plan.line_count++] = PackSeatRun(run);
+      plan.AddTypeUnits(seats_->TypeOfWord(run.word), static_cast<int32_t>(run.count));
+    }
+    run = SeatRun{word, bit, 1};
+  }
+  if (plan.line_count == kLinesPerHoldMax) return Outcome::kInvalidArgument;
+  plan.lines[plan.line_count++] = PackSeatRun(run);
+  plan.AddTypeUnits(seats_->TypeOfWord(run.word), static_cast<int32_t>(run.count));
+  plan.units += static_cast<int32_t>(seats.size());
+  return Outcome::kOk;
+}
+
+TypeUnits SaleCore::LineTypeUnits(PackedLine line) const {
+  if (!IsSeatRun(line)) return TypeUnits{line.type, line.quantity};
+  return TypeUnits{seats_->TypeOfWord(UnpackSeatRun(line).word), LineUnits(line)};
 }
 
 SaleCore::CycleAt SaleCore::LocateCycle(absl::Time wall) const {
@@ -153,9 +195,49 @@ void SaleCore::GiveToCycle(int cycle, int64_t units) const {
 HoldResult SaleCore::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
                           const HoldOptions& options) {
   HoldPlan plan;
-  if (Outcome o = PlanHold(buyer, lines, options, plan); o != Outcome::kOk) return {Count(o), {}};
+  Outcome o = PlanHold(buyer, lines, options, plan);
+  if (o == Outcome::kOk && lines.empty()) o = Outcome::kInvalidArgument;
+  if (o != Outcome::kOk) return {Count(o), {}};
+  return HoldPlanned(buyer, plan, options.idempotency_key);
+}
+
+HoldResult SaleCore::HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
+                               absl::Span<const HoldLine> lines, const HoldOptions& options) {
+  HoldPlan plan;
+  Outcome o = PlanHold(buyer, lines, options, plan);
+  if (o == Outcome::kOk) o = PlanSeats(seats, plan);
+  if (o != Outcome::kOk) return {Count(o), {}};
+  return HoldPlanned(buyer, plan, options.idempotency_key);
+}
+
+HoldResult SaleCore::HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
+                                       absl::Span<SeatId> seats_out, const HoldOptions& options) {
+  HoldPlan plan;
+  Outcome o = PlanHold(buyer, {}, options, plan);
+  const bool valid_request =
+      seats_ != nullptr && request.count >= 1 && request.count <= kSeatsPerHoldMax &&
+      request.count <= config_.units_per_hold_max &&
+      seats_out.size() >= static_cast<size_t>(request.count) &&
+      std::all_of(request.sections.begin(), request.sections.end(), [this](int s) {
+        return s >= 0 && static_cast<size_t>(s) < config_.seat_map.sections.size();
+      });
+  if (o == Outcome::kOk && !valid_request) o = Outcome::kInvalidArgument;
+  if (o != Outcome::kOk) return {Count(o), {}};
+  plan.best = &request;
+  plan.units = request.count;
+  HoldResult result = HoldPlanned(buyer, plan, options.idempotency_key);
+  if (result.ok()) {
+    int count = 0;
+    // The hold is this buyer's: its seats (for a repeated key, the first
+    // request's seats) fill `seats_out`.
+    if (SeatsOf(result.id, buyer, seats_out, count) != Outcome::kOk) count = 0;
+    std::fill(seats_out.begin() + count, seats_out.end(), kNoSeat);
+  }
+  return result;
+}
+
+HoldResult SaleCore::HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key) {
   const int64_t now_ns = NowNs();
-  const uint64_t key = options.idempotency_key;
   HoldId existing;
   if (key != 0 && FindKeyedHold(buyer, key, now_ns, existing)) {
     return {Count(Outcome::kOk), existing};
@@ -197,13 +279,14 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
   Outcome outcome;
   for (;;) {
     ClaimProgress progress;
-    outcome = ClaimStock(plan, entry, progress);
+    outcome = ClaimStock(plan, entry, slot, progress);
     if (outcome == Outcome::kOk) break;
     UndoClaims(plan, entry, progress);
     // I5: a dead hold must not make a buyer lose. Expire what is dead and try
     // again while that returns something.
     const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||
-                             outcome == Outcome::kTooManyHolds;
+                             outcome == Outcome::kTooManyHolds || outcome == Outcome::kSeatTaken ||
+                             outcome == Outcome::kNoAdjacentSeats;
     if (reclaimable && ReclaimExpired(now_ns) > 0) continue;
     // The cycle was sealed under us: the wall clock moved to the next window.
     if (outcome == Outcome::kClosed) {
@@ -225,25 +308,35 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
                                               std::memory_order_relaxed);
     }
     DropClaimingSlot(slot, generation);
-    return {Count(outcome), {}};
+    HoldResult failed{Count(outcome), {}};
+    if (outcome == Outcome::kSeatTaken) failed.taken_seat = plan.taken_seat;
+    return failed;
   }
+  PublishHold(slot, generation, buyer, plan, now_ns);
+  return {Count(Outcome::kOk), id};
+}
 
+void SaleCore::PublishHold(uint32_t index, uint64_t generation, BuyerId buyer, const HoldPlan& plan,
+                           int64_t now_ns) {
+  Slot& slot = slots_.slot(index);
+  // Relaxed: the release store of kHeld below publishes the lines.
+  for (int i = 0; i < plan.line_count; ++i) {
+    slot.lines[i].store(ToWord(plan.lines[i]), std::memory_order_relaxed);
+  }
+  slot.line_count.store(static_cast<uint8_t>(plan.line_count), std::memory_order_relaxed);
   // Counted and announced before it is visible, so no end of it can be
   // counted or announced before its creation.
   stats_.Add(kStatHoldsCreated, 1);
-  for (int i = 0; i < plan.line_count; ++i) {
-    stats_.Add(kStatTypeBase + kStatsPerType * plan.lines[i].type + kTypeHeld,
-               plan.lines[i].quantity);
+  for (int i = 0; i < plan.type_count; ++i) {
+    stats_.Add(kStatTypeBase + kStatsPerType * plan.types[i].type + kTypeHeld, plan.types[i].units);
   }
-  Publish(EventKind::kHeld, id, buyer, plan.units, now_ns);
+  Publish(EventKind::kHeld, MakeHoldId(tag_, generation, index), buyer, plan.units, now_ns);
   const int64_t deadline_ns = now_ns + plan.ttl_ns;
-  slots_.LowerHint(slot, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
+  slots_.LowerHint(index, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
   const uint64_t offset_us = static_cast<uint64_t>(CeilMicros(plan.ttl_ns));
   // Release pairs with the acquire loads in Resolve, ReclaimGroup and
-  // FindLiveKeyedHold: whoever sees kHeld sees the slot's fields and claims.
-  slots_.slot(slot).state.store(PackState(SlotState::kHeld, generation, offset_us),
-                                std::memory_order_release);
-  return {Count(Outcome::kOk), id};
+  // KeyedHoldStands: whoever sees kHeld sees the slot's fields and claims.
+  slot.state.store(PackState(SlotState::kHeld, generation, offset_us), std::memory_order_release);
 }
 
 uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, uint64_t key,
@@ -262,8 +355,6 @@ uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, 
   slot.created_ns.store(now_ns, std::memory_order_release);
   slot.cycle = static_cast<int16_t>(plan.cycle);
   slot.buyer_index = buyer_index;
-  slot.line_count = static_cast<uint8_t>(plan.line_count);
-  std::copy(plan.lines, plan.lines + plan.line_count, slot.lines);
   return i;
 }
 
@@ -276,7 +367,30 @@ void SaleCore::DropClaimingSlot(uint32_t index, uint64_t generation) {
   FreeSlot(index, final_state);
 }
 
-Outcome SaleCore::ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
+Outcome SaleCore::ClaimStock(HoldPlan& plan, BuyerEntry& entry, uint32_t slot,
+                             ClaimProgress& progress) {
+  progress.line_count = plan.line_count;
+  progress.type_count = plan.type_count;
+  if (Outcome o = ClaimBuyer(plan, entry, progress); o != Outcome::kOk) return o;
+  // Seats before the shared counters: a fight over the front row is settled
+  // on the row's own word, without touching the type's counter.
+  if (Outcome o = ClaimSeats(plan, slot, progress); o != Outcome::kOk) return o;
+  if (Outcome o = ClaimCycle(plan, entry, progress); o != Outcome::kOk) return o;
+  for (; progress.types < plan.type_count; ++progress.types) {
+    const TypeUnits& t = plan.types[progress.types];
+    if (!types_[t.type].TryTake(t.units)) return Outcome::kSoldOut;
+  }
+  for (int i = 0, pair = 0; i < plan.type_count; ++i) {
+    for (uint8_t q : quotas_of_type_[plan.types[i].type]) {
+      if (pair++ < progress.quotas) continue;
+      if (!quotas_[q].TryTake(plan.types[i].units)) return Outcome::kSoldOut;
+      ++progress.quotas;
+    }
+  }
+  return Outcome::kOk;
+}
+
+Outcome SaleCore::ClaimBuyer(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
   // The buyer's claims word: relaxed is enough, both limits are kept by the
   // compare-and-swap's atomicity and no other data travels with the count.
   const int64_t holds_max = config_.per_buyer_holds_max;
@@ -290,47 +404,62 @@ Outcome SaleCore::ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgr
   } while (!entry.claims.compare_exchange_weak(claims, claims + kClaimOneHold + plan.units,
                                                std::memory_order_relaxed));
   progress.buyer = true;
+  return Outcome::kOk;
+}
 
-  if (plan.cycle >= 0) {
-    const int64_t cycle_max = config_.cycles[plan.cycle].per_buyer_max;
-    if (cycle_max > 0) {
-      uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
-      uint64_t next;
-      do {
-        if (CycleOf(word) > plan.cycle) return Outcome::kClosed;  // the buyer is in a later cycle
-        const int64_t base = CycleOf(word) == plan.cycle ? CycleUnitsOf(word) : 0;
-        if (base + plan.units > cycle_max) return Outcome::kBuyerLimit;
-        next = PackCycleUnits(plan.cycle, base + plan.units);
-      } while (!entry.cycle_units.compare_exchange_weak(word, next, std::memory_order_relaxed));
-      progress.cycle_units = true;
+Outcome SaleCore::ClaimSeats(HoldPlan& plan, uint32_t slot, ClaimProgress& progress) {
+  if (plan.best != nullptr) {
+    SeatRun runs[kLinesPerHoldMax];
+    int taken = 0;
+    const Outcome o = seats_->TakeBest(*plan.best, runs, kLinesPerHoldMax - plan.line_count, taken);
+    if (o != Outcome::kOk) return o;
+    for (int i = 0; i < taken; ++i) {
+      plan.lines[plan.line_count++] = PackSeatRun(runs[i]);
+      plan.AddTypeUnits(seats_->TypeOfWord(runs[i].word), static_cast<int32_t>(runs[i].count));
     }
-    if (!cycles_[plan.cycle].TryTake(plan.units)) {
-      return cycles_[plan.cycle].sealed() ? Outcome::kClosed : Outcome::kSoldOut;
+    progress.seats = taken;
+  } else {
+    for (int i = plan.ga_lines + progress.seats; i < plan.line_count; ++i, ++progress.seats) {
+      if (!seats_->TryTake(UnpackSeatRun(plan.lines[i]), plan.taken_seat)) {
+        return Outcome::kSeatTaken;
+      }
     }
-    progress.cycle = true;
   }
-
-  for (; progress.types < plan.line_count; ++progress.types) {
-    const PackedLine& line = plan.lines[progress.types];
-    if (!types_[line.type].TryTake(line.quantity)) return Outcome::kSoldOut;
-  }
-  for (int i = 0, pair = 0; i < plan.line_count; ++i) {
-    for (uint8_t q : quotas_of_type_[plan.lines[i].type]) {
-      if (pair++ < progress.quotas) continue;
-      if (!quotas_[q].TryTake(plan.lines[i].quantity)) return Outcome::kSoldOut;
-      ++progress.quotas;
-    }
+  for (int i = plan.ga_lines; i < plan.line_count; ++i) {
+    seats_->SetHolder(UnpackSeatRun(plan.lines[i]), slot);
   }
   return Outcome::kOk;
 }
 
-void SaleCore::UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress) {
-  for (int i = 0, pair = 0; i < plan.line_count; ++i) {
-    for (uint8_t q : quotas_of_type_[plan.lines[i].type]) {
-      if (pair++ < progress.quotas) quotas_[q].Give(plan.lines[i].quantity);
+Outcome SaleCore::ClaimCycle(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
+  if (plan.cycle < 0) return Outcome::kOk;
+  const int64_t cycle_max = config_.cycles[plan.cycle].per_buyer_max;
+  if (cycle_max > 0) {
+    // Relaxed: one buyer's count, as the claims word.
+    uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
+    uint64_t next;
+    do {
+      if (CycleOf(word) > plan.cycle) return Outcome::kClosed;  // the buyer is in a later cycle
+      const int64_t base = CycleOf(word) == plan.cycle ? CycleUnitsOf(word) : 0;
+      if (base + plan.units > cycle_max) return Outcome::kBuyerLimit;
+      next = PackCycleUnits(plan.cycle, base + plan.units);
+    } while (!entry.cycle_units.compare_exchange_weak(word, next, std::memory_order_relaxed));
+    progress.cycle_units = true;
+  }
+  if (!cycles_[plan.cycle].TryTake(plan.units)) {
+    return cycles_[plan.cycle].sealed() ? Outcome::kClosed : Outcome::kSoldOut;
+  }
+  progress.cycle = true;
+  return Outcome::kOk;
+}
+
+void SaleCore::UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress) {
+  for (int i = 0, pair = 0; i < plan.type_count; ++i) {
+    for (uint8_t q : quotas_of_type_[plan.types[i].type]) {
+      if (pair++ < progress.quotas) quotas_[q].Give(plan.types[i].units);
     }
   }
-  for (int i = 0; i < progress.types; ++i) types_[plan.lines[i].type].Give(plan.lines[i].quantity);
+  for (int i = 0; i < progress.types; ++i) types_[plan.types[i].type].Give(plan.types[i].units);
   if (progress.cycle) GiveToCycle(plan.cycle, plan.units);
   if (progress.cycle_units) {
     uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
@@ -340,6 +469,12 @@ void SaleCore::UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimPr
                std::memory_order_relaxed)) {
     }
   }
+  for (int i = 0; i < progress.seats; ++i) {
+    seats_->Give(UnpackSeatRun(plan.lines[plan.ga_lines + i]));
+  }
+  // Best available chose its runs in this claim; the next try chooses anew.
+  plan.line_count = progress.line_count;
+  plan.type_count = progress.type_count;
   if (progress.buyer) {
     entry.claims.fetch_sub(kClaimOneHold + static_cast<uint64_t>(plan.units),
                            std::memory_order_relaxed);
@@ -585,7 +720,8 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
   }
   BuyerEntry& entry = buyers_.at(slot.buyer_index);
   const BuyerId buyer = slot.buyer.load(std::memory_order_relaxed);
-  const int32_t units = UnitsOf(slot.lines, slot.line_count);
+  int32_t units = 0;
+  for (int i = 0; i < slot.LineCount(); ++i) units += LineUnits(slot.Line(i));
   const HoldId id = MakeHoldId(tag_, generation, index);
   size_t type_stat = kTypeSold;
   EventKind kind = EventKind::kConfirmed;
@@ -595,6 +731,9 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
     entry.claims.fetch_sub(kClaimOneHold, std::memory_order_relaxed);
     const uint32_t at = entry.recent_next.fetch_add(1, std::memory_order_relaxed);
     entry.recent_confirmed[at % kRecentConfirmedMax].store(id.value, std::memory_order_relaxed);
+    for (int i = 0; i < slot.LineCount(); ++i) {
+      if (IsSeatRun(slot.Line(i))) seats_->MarkSold(UnpackSeatRun(slot.Line(i)), slot.buyer_index);
+    }
     stats_.Add(kStatHoldsConfirmed, 1);
   } else {
     ReturnUnits(slot, entry);
@@ -603,9 +742,9 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
     type_stat = expired ? kTypeExpired : kTypeReleased;
     kind = expired ? EventKind::kExpired : EventKind::kReleased;
   }
-  for (int i = 0; i < slot.line_count; ++i) {
-    stats_.Add(kStatTypeBase + kStatsPerType * slot.lines[i].type + type_stat,
-               slot.lines[i].quantity);
+  for (int i = 0; i < slot.LineCount(); ++i) {
+    const TypeUnits t = LineTypeUnits(slot.Line(i));
+    stats_.Add(kStatTypeBase + kStatsPerType * t.type + type_stat, t.units);
   }
   Publish(kind, id, buyer, units, now_ns);
   FreeSlot(index, final_state);
@@ -613,11 +752,14 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
 }
 
 void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
-  const int32_t units = UnitsOf(slot.lines, slot.line_count);
-  for (int i = 0; i < slot.line_count; ++i) {
-    const PackedLine& line = slot.lines[i];
-    types_[line.type].Give(line.quantity);
-    for (uint8_t q : quotas_of_type_[line.type]) quotas_[q].Give(line.quantity);
+  int32_t units = 0;
+  for (int i = 0; i < slot.LineCount(); ++i) {
+    const PackedLine line = slot.Line(i);
+    if (IsSeatRun(line)) seats_->Give(UnpackSeatRun(line));
+    const TypeUnits t = LineTypeUnits(line);
+    types_[t.type].Give(t.units);
+    for (uint8_t q : quotas_of_type_[t.type]) quotas_[q].Give(t.units);
+    units += t.units;
   }
   if (slot.cycle >= 0) {
     GiveToCycle(slot.cycle, units);
@@ -822,6 +964,71 @@ SaleStats SaleCore::Stats() const {
   return stats;
 }
 
+Outcome SaleCore::SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const {
+  count = 0;
+  for (;;) {
+    const Resolved r = Resolve(hold, buyer);
+    if (r.error != Outcome::kOk) return r.error;
+    const SlotState state = StateOf(r.state);
+    if (state != SlotState::kHeld && state != SlotState::kConfirmed) return Outcome::kUnknownHold;
+    const Slot& slot = slots_.slot(r.index);
+    int n = 0;
+    for (int i = 0; i < slot.LineCount(); ++i) {
+      const PackedLine line = slot.Line(i);
+      if (!IsSeatRun(line)) continue;
+      const SeatRun run = UnpackSeatRun(line);
+      for (uint32_t b = 0; b < run.count; ++b) {
+        if (static_cast<size_t>(n) < out.size()) out[n] = seats_->SeatAt(run.word, run.first + b);
+        ++n;
+      }
+    }
+    // Acquire: the lines read above belong to the hold the state still names
+    // (a reused slot changes the state word first).
+    if (slot.state.load(std::memory_order_acquire) != r.state) continue;
+    count = std::min<int>(n, static_cast<int>(out.size()));
+    return Outcome::kOk;
+  }
+}
+
+SeatState SaleCore::Seat(SeatId seat) const {
+  SeatState result;
+  SeatStatus status;
+  uint32_t owner;
+  if (seats_ == nullptr || !seats_->Read(seat, status, owner)) return result;
+  result.status = status;
+  if (status == SeatStatus::kSold && (owner & kOwnerSold) != 0) {
+    const uint64_t id =
+        buyers_.at((owner & ~kOwnerSold) - 1).id_plus_one.load(std::memory_order_acquire);
+    result.buyer = id - 1;
+  } else if (status == SeatStatus::kHeld && owner != 0 && (owner & kOwnerSold) == 0) {
+    const Slot& slot = slots_.slot(owner - 1);
+    // Acquire pairs with the release of kHeld; the buyer is the hold's when
+    // the state word reads the same before and after.
+    const uint64_t state = slot.state.load(std::memory_order_acquire);
+    const BuyerId holder = slot.buyer.load(std::memory_order_acquire);
+    if (StateOf(state) == SlotState::kHeld && slot.state.load(std::memory_order_relaxed) == state) {
+      result.hold = MakeHoldId(tag_, GenerationOf(state), owner - 1);
+      result.buyer = holder;
+    }
+  }
+  return result;
+}
+
+SeatId SaleCore::FindSeat(absl::string_view label) const {
+  return seats_ ? seats_->Find(label, config_.seat_map) : kNoSeat;
+}
+
+std::string SaleCore::SeatLabel(SeatId seat) const {
+  return seats_ ? seats_->Label(seat, config_.seat_map) : "";
+}
+
+bool SaleCore::SnapshotSeats(absl::Span<uint64_t> held, absl::Span<uint64_t> sold) const {
+  const size_t words = (SeatCount() + 63) / 64;
+  if (held.size() < words || sold.size() < words) return false;
+  if (seats_ != nullptr) seats_->Snapshot(held.data(), sold.data());
+  return true;
+}
+
 size_t SaleCore::DrainEvents(absl::Span<Event> out) {
   return events_ != nullptr ? events_->Drain(out) : 0;
 }
@@ -830,7 +1037,8 @@ size_t SaleCore::MemoryBytes() const {
   const size_t counters =
       (config_.types.size() + config_.quotas.size() + config_.cycles.size()) * sizeof(StockCounter);
   return sizeof(*this) + counters + slots_.MemoryBytes() + buyers_.MemoryBytes() +
-         idempotency_.MemoryBytes() + (events_ ? events_->MemoryBytes() : 0) + stats_.MemoryBytes();
+         (seats_ ? seats_->MemoryBytes() : 0) + idempotency_.MemoryBytes() +
+         (events_ ? events_->MemoryBytes() : 0) + stats_.MemoryBytes();
 }
 
 }  // namespace internal
@@ -858,6 +1066,25 @@ Outcome Sale::Release(HoldId hold, BuyerId buyer) { return core_->Release(hold, 
 Outcome Sale::Extend(HoldId hold, BuyerId buyer, absl::Duration ttl) {
   return core_->Extend(hold, buyer, ttl);
 }
+HoldResult Sale::HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
+                           absl::Span<const HoldLine> lines, const HoldOptions& options) {
+  return core_->HoldSeats(buyer, seats, lines, options);
+}
+HoldResult Sale::HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
+                                   absl::Span<SeatId> seats_out, const HoldOptions& options) {
+  return core_->HoldBestAvailable(buyer, request, seats_out, options);
+}
+Outcome Sale::SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const {
+  return core_->SeatsOf(hold, buyer, out, count);
+}
+SeatState Sale::Seat(SeatId seat) const { return core_->Seat(seat); }
+SeatId Sale::FindSeat(absl::string_view label) const { return core_->FindSeat(label); }
+std::string Sale::SeatLabel(SeatId seat) const { return core_->SeatLabel(seat); }
+SeatId Sale::SeatCount() const { return core_->SeatCount(); }
+bool Sale::SnapshotSeats(absl::Span<uint64_t> held, absl::Span<uint64_t> sold) const {
+  return core_->SnapshotSeats(held, sold);
+}
+size_t Sale::SeatStateBytes() const { return core_->SeatStateBytes(); }
 int64_t Sale::Sweep() { return core_->Sweep(core_->clock().MonotonicNanos()); }
 int64_t Sale::Sweep(int64_t monotonic_now_ns) { return core_->Sweep(monotonic_now_ns); }
 int64_t Sale::Available(TypeId type) const { return core_->Available(type); }

@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "holdfast/clock.h"
+#include "holdfast/seat_map.h"
 #include "holdfast/types.h"
 
 namespace holdfast {
@@ -80,6 +81,8 @@ struct SaleConfig {
   std::vector<TicketTypeConfig> types;  // 1 .. kTypesMax
   std::vector<QuotaConfig> quotas;      // 0 .. kQuotasMax
   std::vector<CycleConfig> cycles;      // 0 .. kCyclesMax, ordered by opens_at
+  // Reserved seating; empty for a general-admission-only sale.
+  SeatMapConfig seat_map;
 
   // Units one buyer may hold + buy over the whole sale; 0 means no limit.
   int64_t per_buyer_units_max = 0;

@@ -11,6 +11,7 @@
 #include "holdfast/event.h"
 #include "holdfast/outcome.h"
 #include "holdfast/sale.h"
+#include "holdfast/seat_map.h"
 #include "holdfast/stats.h"
 #include "holdfast/sweeper.h"
 #include "holdfast/types.h"

@@ -55,13 +55,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "holdfast/config.h"
 #include "holdfast/event.h"
 #include "holdfast/outcome.h"
+#include "holdfast/seat_map.h"
 #include "holdfast/stats.h"
 #include "holdfast/types.h"
 
@@ -128,6 +131,67 @@ class Sale {
   // a key with idempotency keys off). Lines naming the same type add up.
   // Thread-safe. Lock-free. Never allocates.
   HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options = {});
+
+  // Reserved seating: claims every seat in `seats` and every line in `lines`
+  // for `buyer`, or nothing (I2). Seats count as units of their section's
+  // type against every limit, cycle and quota. The seats and lines must fit
+  // kLinesPerHoldMax slot lines together: each line is one, and so is each
+  // run of consecutive seats of one row (within a 64-seat block).
+  // Outcomes: as Hold, plus kSeatTaken (result.taken_seat names the first
+  // requested seat found taken, after dead holds were expired: I5) and
+  // kInvalidArgument for no seats, more than kSeatsPerHoldMax, an unknown or
+  // repeated seat, too many runs, or a sale without a seat map.
+  // Thread-safe. Lock-free. Never allocates.
+  HoldResult HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
+                       absl::Span<const HoldLine> lines = {}, const HoldOptions& options = {});
+
+  // Reserved seating: holds the best `request.count` seats (see
+  // BestAvailableRequest): adjacent seats in the best-ranked row that has
+  // them, nearest the row's centre, leaving no single orphan seat when that is
+  // avoidable; with allow_split, the best seats in as few rows as possible.
+  // The chosen seats are written to seats_out[0 .. count) (the rest is set to
+  // kNoSeat). Adjacent runs never cross a 64-seat block of a long row.
+  // Outcomes: as Hold, plus kNoAdjacentSeats (nothing fits, after dead holds
+  // were expired: I5) and kInvalidArgument (count outside 1 ..
+  // kSeatsPerHoldMax or above units_per_hold_max, seats_out shorter than
+  // count, an unknown section, no seat map). With a repeated idempotency key
+  // the first request's hold and seats are answered.
+  // Thread-safe. Lock-free. Never allocates.
+  HoldResult HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
+                               absl::Span<SeatId> seats_out, const HoldOptions& options = {});
+
+  // The seats of `buyer`'s live or confirmed hold, into `out` (at most
+  // out.size()); `count` says how many were written.
+  // Outcomes: kOk; kUnknownHold; kNotOwner. Thread-safe. Lock-free.
+  [[nodiscard]] Outcome SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out,
+                                int& count) const;
+
+  // The state of one seat, naming its hold and buyer (for the embedding
+  // server, not for other buyers). A free or unknown seat reads kFree.
+  // Thread-safe. Lock-free. Never allocates.
+  SeatState Seat(SeatId seat) const;
+
+  // The seat labelled "SECTION ROW-NUMBER" (e.g. "Orchestra B-12"), or
+  // kNoSeat. Thread-safe. Never allocates. Not for the hot path: it scans
+  // the section and row names.
+  SeatId FindSeat(absl::string_view label) const;
+
+  // A seat's label, "" for an unknown seat. Thread-safe. Allocates.
+  std::string SeatLabel(SeatId seat) const;
+
+  // Seats in the seat map (0 without one). Thread-safe.
+  SeatId SeatCount() const;
+
+  // A snapshot of the whole map for a web page: bit i of word i / 64 of
+  // `held` is set when seat i is held, of `sold` when it is sold. Each span
+  // needs (SeatCount() + 63) / 64 words; returns false (writing nothing) if
+  // one is shorter. Taken while buyers keep buying: each 64-seat block is
+  // read at one instant, the map block by block.
+  // Thread-safe. Lock-free. Never allocates.
+  bool SnapshotSeats(absl::Span<uint64_t> held, absl::Span<uint64_t> sold) const;
+
+  // Bytes of seat state (P4: owner words and bitmaps), 0 without a map.
+  size_t SeatStateBytes() const;
 
   // Turns `buyer`'s live hold into a sale, permanently.
   // Outcomes: kOk (also for a hold this buyer already confirmed, unless

@@ -35,16 +35,25 @@ struct HoldId {
   friend bool operator==(HoldId a, HoldId b) = default;
 };
 
+// A seat's index in its sale's seat map: 0 .. seat count - 1, in the order
+// of sections, rows and seats of the config (see seat_map.h). kNoSeat names
+// no seat.
+using SeatId = uint32_t;
+inline constexpr SeatId kNoSeat = ~SeatId{0};
+
 // One line of a hold: `quantity` units of ticket type `type`.
 struct HoldLine {
   TypeId type = 0;
   int32_t quantity = 0;
 };
 
-// The result of Sale::Hold. `id` is valid only when outcome is kOk.
+// The result of Sale::Hold and its seated forms. `id` is valid only when
+// outcome is kOk.
 struct [[nodiscard]] HoldResult {
   Outcome outcome = Outcome::kInvalidArgument;
   HoldId id;
+  // With kSeatTaken: the first requested seat found taken.
+  SeatId taken_seat = kNoSeat;
 
   // True when the hold was created (or found again by its idempotency key).
   bool ok() const { return outcome == Outcome::kOk; }

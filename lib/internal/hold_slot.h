@@ -16,7 +16,8 @@
 // INVARIANT2: the generation changes only while the slot's occupied bit is
 //   set by its next owner (Claiming), so a HoldId names one hold for ever.
 // INVARIANT3: only the thread whose compare-and-swap took the word out of
-//   kHeld reads the plain fields (lines, cycle, buyer_index) and frees the slot.
+//   kHeld reads the fields (lines, cycle, buyer_index) as they were published
+//   and frees the slot.
 #ifndef HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 #define HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 
@@ -55,17 +56,15 @@ constexpr SlotState StateOf(uint64_t word) {
 constexpr uint64_t GenerationOf(uint64_t word) { return (word >> kStateBits) & kGenerationMax; }
 constexpr uint64_t OffsetOf(uint64_t word) { return word >> (kStateBits + kGenerationBits); }
 
-// A hold line as the slot stores it.
+// A hold line as the slot stores it: a general-admission line, or a seat
+// run when type has kSeatRunFlag set (see lib/internal/seat_table.h).
 struct PackedLine {
   uint16_t type;
   uint16_t quantity;
 };
-
-// Units of all `count` lines together.
-inline int32_t UnitsOf(const PackedLine* lines, int count) {
-  int32_t units = 0;
-  for (int i = 0; i < count; ++i) units += lines[i].quantity;
-  return units;
+constexpr uint32_t ToWord(PackedLine line) { return uint32_t{line.type} << 16 | line.quantity; }
+constexpr PackedLine FromWord(uint32_t word) {
+  return PackedLine{static_cast<uint16_t>(word >> 16), static_cast<uint16_t>(word)};
 }
 
 // One hold slot: exactly one cache line, so slots never share one (P4: 64
@@ -81,10 +80,18 @@ struct alignas(64) Slot {
   // Creation instant, nanoseconds after the sale's monotonic epoch.
   std::atomic<int64_t> created_ns{0};
   int16_t cycle = -1;  // index of the cycle the hold was made in, -1 for none
-  uint8_t line_count = 0;
+  // The lines, as ToWord(PackedLine). Atomics (written relaxed before the
+  // release store of kHeld) so that a query may read a live hold's seats and
+  // validate them against the state word.
+  std::atomic<uint8_t> line_count{0};
   uint8_t reserved = 0;
   uint32_t buyer_index = 0;  // the buyer's entry in the buyer table
-  PackedLine lines[kLinesPerHoldMax] = {};
+  std::atomic<uint32_t> lines[kLinesPerHoldMax] = {};
+
+  // The plain reads of the winner of a transition (INVARIANT3). Relaxed:
+  // the acquire of the state word ordered them after the owner's writes.
+  int LineCount() const { return line_count.load(std::memory_order_relaxed); }
+  PackedLine Line(int i) const { return FromWord(lines[i].load(std::memory_order_relaxed)); }
 };
 static_assert(sizeof(Slot) == 64, "P4: a hold slot is one 64-byte cache line");
 

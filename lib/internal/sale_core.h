@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "holdfast/sale.h"
@@ -25,6 +26,7 @@
 #include "lib/internal/event_queue.h"
 #include "lib/internal/hold_slot.h"
 #include "lib/internal/idempotency_table.h"
+#include "lib/internal/seat_table.h"
 #include "lib/internal/slot_table.h"
 #include "lib/internal/stock_counter.h"
 #include "lib/internal/striped_counters.h"
@@ -51,22 +53,47 @@ enum TypeStatIndex : size_t {
   kStatsPerType,
 };
 
-// A hold request after validation: lines merged by type.
+// A ticket type's units in one hold, for the stock counters.
+struct TypeUnits {
+  TypeId type = 0;
+  int32_t units = 0;
+};
+
+// A hold request after validation.
 struct HoldPlan {
+  // The slot lines: general-admission lines merged by type, then seat runs.
   PackedLine lines[kLinesPerHoldMax];
   int line_count = 0;
+  int ga_lines = 0;  // lines before the first seat run
+  // Units per ticket type over every line, seats included.
+  TypeUnits types[kLinesPerHoldMax];
+  int type_count = 0;
   int32_t units = 0;
   int cycle = -1;
   int64_t ttl_ns = 0;
+  // Best available: the request; the claim appends the runs it takes.
+  const BestAvailableRequest* best = nullptr;
+  // With kSeatTaken: the first seat found taken.
+  SeatId taken_seat = kNoSeat;
+
+  void AddTypeUnits(TypeId type, int32_t count) {
+    int i = 0;
+    while (i < type_count && types[i].type != type) ++i;
+    if (i == type_count) types[type_count++] = TypeUnits{type, 0};
+    types[i].units += count;
+  }
 };
 
 // How far a claim got, so it can be undone exactly.
 struct ClaimProgress {
+  int line_count = 0;  // the plan's lines and types before the claim
+  int type_count = 0;
   bool buyer = false;  // the buyer's claims word
+  int seats = 0;       // seat-run lines taken, from HoldPlan::ga_lines on
   bool cycle_units = false;
   bool cycle = false;
-  int types = 0;   // lines whose type counter was taken
-  int quotas = 0;  // (line, quota) pairs taken, in line-major order
+  int types = 0;   // plan types whose counter was taken
+  int quotas = 0;  // (type, quota) pairs taken, in type-major order
 };
 
 class SaleCore {
@@ -74,6 +101,17 @@ class SaleCore {
   SaleCore(const SaleConfig& config, uint32_t tag);
 
   HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options);
+  HoldResult HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
+                       absl::Span<const HoldLine> lines, const HoldOptions& options);
+  HoldResult HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
+                               absl::Span<SeatId> seats_out, const HoldOptions& options);
+  Outcome SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const;
+  SeatState Seat(SeatId seat) const;
+  SeatId FindSeat(absl::string_view label) const;
+  std::string SeatLabel(SeatId seat) const;
+  SeatId SeatCount() const { return seats_ ? seats_->seat_count() : 0; }
+  bool SnapshotSeats(absl::Span<uint64_t> held, absl::Span<uint64_t> sold) const;
+  size_t SeatStateBytes() const { return seats_ ? seats_->StateBytes() : 0; }
   Outcome Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode);
   Outcome Release(HoldId hold, BuyerId buyer);
   Outcome Extend(HoldId hold, BuyerId buyer, absl::Duration ttl);
@@ -113,6 +151,11 @@ class SaleCore {
   Outcome Count(Outcome outcome);
   Outcome PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options,
                    HoldPlan& plan) const;
+  Outcome PlanSeats(absl::Span<const SeatId> seats, HoldPlan& plan) const;
+  HoldResult HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key);
+  // The type and units of a slot line (a seat run's seats count as units of
+  // its row's type).
+  TypeUnits LineTypeUnits(PackedLine line) const;
   // Where a wall-clock instant falls among the cycles.
   struct CycleAt {
     int index = -1;     // the last cycle opened at or before it, -1 for none
@@ -128,8 +171,11 @@ class SaleCore {
 
   HoldResult HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                           int64_t now_ns);
-  Outcome ClaimStock(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
-  void UndoClaims(const HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress);
+  Outcome ClaimStock(HoldPlan& plan, BuyerEntry& entry, uint32_t slot, ClaimProgress& progress);
+  Outcome ClaimSeats(HoldPlan& plan, uint32_t slot, ClaimProgress& progress);
+  Outcome ClaimBuyer(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
+  Outcome ClaimCycle(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
+  void UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress);
   // Whether `id`, read from the entry of (buyer, key), names a hold that
   // answers a repeated key: live, or confirmed. Sets `claiming` when a twin
   // request is still claiming stock for it. Expires it if it is dead.
@@ -142,6 +188,8 @@ class SaleCore {
 
   uint32_t TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, uint64_t key,
                     const HoldPlan& plan, int64_t now_ns, uint64_t& generation);
+  void PublishHold(uint32_t slot, uint64_t generation, BuyerId buyer, const HoldPlan& plan,
+                   int64_t now_ns);
   void DropClaimingSlot(uint32_t index, uint64_t generation);
   void FreeSlot(uint32_t index, uint64_t final_state);
 
@@ -175,6 +223,9 @@ class SaleCore {
   SlotTable slots_;
   BuyerTable buyers_;
   IdempotencyTable idempotency_;
+  std::unique_ptr<SeatTable> seats_;  // nullptr without a seat map
+  // seated_[t]: type t is sold seat by seat only.
+  std::vector<bool> seated_;
   std::unique_ptr<EventQueue> events_;
   StripedCounters stats_;
 };

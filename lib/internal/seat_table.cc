@@ -1,0 +1,349 @@
+// Seat claims by compare-and-swap on bitmap words, and the best-available
+// search: rows best first, in a row the run nearest the centre.
+#include "lib/internal/seat_table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace holdfast::internal {
+namespace {
+
+uint64_t BitsOf(const std::vector<int>& numbers, int first_number, uint32_t word_in_row) {
+  uint64_t bits = 0;
+  for (int number : numbers) {
+    const int pos = number - first_number - static_cast<int>(word_in_row) * 64;
+    if (pos >= 0 && pos < 64) bits |= uint64_t{1} << pos;
+  }
+  return bits;
+}
+
+// Twice the distance of row position `pos` from the row's centre: integers,
+// so a row of even length has no half-seat centre.
+int64_t Distance2(int64_t pos, int64_t seat_count) { return std::abs(2 * pos - (seat_count - 1)); }
+
+}  // namespace
+
+SeatTable::SeatTable(const SeatMapConfig& map) {
+  for (uint32_t s = 0; s < map.sections.size(); ++s) {
+    for (const RowConfig& config : map.sections[s].rows) {
+      Row row{s,
+              map.sections[s].type,
+              config.rank != 0 ? config.rank : static_cast<int>(rows_.size()) + 1,
+              static_cast<uint32_t>(word_count_),
+              static_cast<uint32_t>(config.seat_count),
+              seat_count_,
+              config.first_number};
+      rows_.push_back(row);
+      word_count_ += (row.seat_count + 63) / 64;
+      seat_count_ += row.seat_count;
+    }
+  }
+  words_.reset(new Word[std::max<size_t>(word_count_, 1)]);
+  row_of_word_.reset(new uint32_t[std::max<size_t>(word_count_, 1)]);
+  owners_.reset(new std::atomic<uint32_t>[std::max<SeatId>(seat_count_, 1)]);
+  for (SeatId i = 0; i < seat_count_; ++i) owners_[i].store(0, std::memory_order_relaxed);
+  size_t index = 0;
+  for (const SectionConfig& section : map.sections) {
+    for (const RowConfig& config : section.rows) {
+      const Row& row = rows_[index];
+      for (uint32_t w = 0; w * 64 < row.seat_count; ++w) {
+        row_of_word_[row.first_word + w] = static_cast<uint32_t>(index);
+        words_[row.first_word + w].accessible = BitsOf(config.accessible, config.first_number, w);
+        words_[row.first_word + w].restricted = BitsOf(config.restricted, config.first_number, w);
+      }
+      ++index;
+    }
+  }
+  rows_by_rank_.resize(rows_.size());
+  for (uint32_t r = 0; r < rows_.size(); ++r) rows_by_rank_[r] = r;
+  std::stable_sort(rows_by_rank_.begin(), rows_by_rank_.end(),
+                   [this](uint32_t a, uint32_t b) { return rows_[a].rank < rows_[b].rank; });
+}
+
+bool SeatTable::Locate(SeatId seat, uint32_t& word, uint32_t& bit) const {
+  if (seat >= seat_count_) return false;
+  const auto it = std::upper_bound(rows_.begin(), rows_.end(), seat,
+                                   [](SeatId s, const Row& row) { return s < row.first_seat; });
+  const Row& row = *(it - 1);
+  const uint32_t pos = seat - row.first_seat;
+  word = row.first_word + pos / 64;
+  bit = pos % 64;
+  return true;
+}
+
+SeatId SeatTable::SeatAt(uint32_t word, uint32_t bit) const {
+  const Row& row = rows_[row_of_word_[word]];
+  return row.first_seat + (word - row.first_word) * 64 + bit;
+}
+
+uint64_t SeatTable::ValidMask(uint32_t word) const {
+  const Row& row = rows_[row_of_word_[word]];
+  const uint32_t seats = std::min<uint32_t>(64, row.seat_count - (word - row.first_word) * 64);
+  return seats == 64 ? ~uint64_t{0} : (uint64_t{1} << seats) - 1;
+}
+
+uint64_t SeatTable::FreeMask(uint32_t word, uint64_t taken,
+                             const BestAvailableRequest& request) const {
+  uint64_t free = ValidMask(word) & ~taken;
+  if (request.accessible_only) free &= words_[word].accessible;
+  if (!request.allow_restricted) free &= ~words_[word].restricted;
+  return free;
+}
+
+bool SeatTable::TryTake(SeatRun run, SeatId& taken) {
+  const uint64_t mask = MaskOf(run);
+  std::atomic<uint64_t>& word = words_[run.word].taken;
+  // Relaxed load: the compare-and-swap validates it.
+  uint64_t seen = word.load(std::memory_order_relaxed);
+  do {
+    if ((seen & mask) != 0) {
+      taken = SeatAt(run.word, static_cast<uint32_t>(std::countr_zero(seen & mask)));
+      return false;
+    }
+    // acq_rel: see Word::taken.
+  } while (!word.compare_exchange_weak(seen, seen | mask, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed));
+  return true;
+}
+
+void SeatTable::Give(SeatRun run) {
+  const SeatId first = SeatAt(run.word, run.first);
+  // Relaxed: owner words are informational, see owners_.
+  for (uint32_t i = 0; i < run.count; ++i) owners_[first + i].store(0, std::memory_order_relaxed);
+  // acq_rel: see Word::taken.
+  words_[run.word].taken.fetch_and(~MaskOf(run), std::memory_order_acq_rel);
+}
+
+void SeatTable::SetHolder(SeatRun run, uint32_t slot) {
+  const SeatId first = SeatAt(run.word, run.first);
+  for (uint32_t i = 0; i < run.count; ++i) {
+    owners_[first + i].store(slot + 1, std::memory_order_relaxed);
+  }
+}
+
+void SeatTable::MarkSold(SeatRun run, uint32_t buyer_index) {
+  const SeatId first = SeatAt(run.word, run.first);
+  for (uint32_t i = 0; i < run.count; ++i) {
+    owners_[first + i].store(kOwnerSold | (buyer_index + 1), std::memory_order_relaxed);
+  }
+  // Release pairs with the acquire in Read: a reader that sees the sold bit
+  // sees the owner word above.
+  words_[run.word].sold.fetch_or(MaskOf(run), std::memory_order_release);
+}
+
+bool SeatTable::InSections(uint32_t row, const BestAvailableRequest& request) const {
+  if (request.sections.empty()) return true;
+  return std::find(request.sections.begin(), request.sections.end(),
+                   static_cast<int>(rows_[row].section)) != request.sections.end();
+}
+
+SeatTable::Candidate SeatTable::BestInRow(uint32_t row_index, int count, bool allow_orphans,
+                                          const BestAvailableRequest& request) const {
+  const Row& row = rows_[row_index];
+  Candidate best;
+  const uint32_t words = (row.seat_count + 63) / 64;
+  for (uint32_t w = row.first_word; w < row.first_word + words; ++w) {
+    // Acquire pairs with the acq_rel claims and returns of the word.
+    const uint64_t taken = words_[w].taken.load(std::memory_order_acquire);
+    const uint64_t free = FreeMask(w, taken, request);
+    uint64_t starts = free;
+    for (int i = 1; i < count && starts != 0; ++i) starts &= free >> i;
+    const uint64_t open = ValidMask(w) & ~taken;  // free, whatever the filters
+    const bool row_start = w == row.first_word;
+    const bool row_end = w + 1 == row.first_word + words;
+    for (; starts != 0; starts &= starts - 1) {
+      const int s = std::countr_zero(starts);
+      const int e = s + count;  // the seat just after the run
+      const uint64_t left_open =
+          open & ~MaskOf({w, static_cast<uint32_t>(s), static_cast<uint32_t>(count)});
+      auto is_open = [&](int bit) {
+        if (bit < 0) return !row_start;  // the previous word: assume open
+        if (bit > 63) return !row_end;
+        return ((left_open >> bit) & 1) != 0;
+      };
+      const bool orphan = (s >= 1 && is_open(s - 1) && !is_open(s - 2)) ||
+                          (e <= 63 && is_open(e) && !is_open(e + 1));
+      if (orphan && !allow_orphans) continue;
+      int64_t score = 0;
+      for (int i = s; i < e; ++i) score += Distance2((w - row.first_word) * 64 + i, row.seat_count);
+      if (best.score < 0 || score < best.score) {
+        best = Candidate{row_index, w, static_cast<uint32_t>(s), taken, score};
+      }
+    }
+  }
+  return best;
+}
+
+bool SeatTable::TakeAdjacent(const BestAvailableRequest& request, SeatRun& run) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const bool allow_orphans = pass == 1 || !request.avoid_orphans;
+    for (uint32_t row : rows_by_rank_) {
+      if (!InSections(row, request)) continue;
+      for (;;) {
+        const Candidate c = BestInRow(row, request.count, allow_orphans, request);
+        if (c.score < 0) break;
+        run = SeatRun{c.word, c.first, static_cast<uint32_t>(request.count)};
+        uint64_t expected = c.taken;
+        // acq_rel: see Word::taken. A failure means another thread changed
+        // the word: look at the row again.
+        if (words_[c.word].taken.compare_exchange_strong(expected, c.taken | MaskOf(run),
+                                                         std::memory_order_acq_rel,
+                                                         std::memory_order_relaxed)) {
+          return true;
+        }
+      }
+    }
+    if (allow_orphans) break;
+  }
+  return false;
+}
+
+Outcome SeatTable::TakeSplit(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
+                             int& run_count) {
+  int remaining = request.count;
+  while (remaining > 0 && run_count < runs_max) {
+    Candidate best;
+    uint32_t best_length = 0;
+    for (uint32_t r : rows_by_rank_) {
+      if (!InSections(r, request)) continue;
+      const Row& row = rows_[r];
+      for (uint32_t w = row.first_word; w * 64 < row.first_word * 64 + row.seat_count; ++w) {
+        const uint64_t taken = words_[w].taken.load(std::memory_order_acquire);
+        for (uint64_t free = FreeMask(w, taken, request); free != 0;) {
+          const int s = std::countr_zero(free);
+          const int length = std::countr_one(free >> s);
+          free &= length + s >= 64 ? 0 : ~uint64_t{0} << (s + length);
+          const auto take = static_cast<uint32_t>(std::min(length, remaining));
+          if (take > best_length) {
+            // The part of the free run nearest the centre.
+            const int centre = static_cast<int>(row.seat_count / 2) -
+                               static_cast<int>((w - row.first_word) * 64) -
+                               static_cast<int>(take / 2);
+            const int first = std::clamp(centre, s, s + length - static_cast<int>(take));
+            best = Candidate{r, w, static_cast<uint32_t>(first), taken, 0};
+            best_length = take;
+          }
+        }
+      }
+    }
+    if (best_length == 0) break;
+    const SeatRun run{best.word, best.first, best_length};
+    uint64_t expected = best.taken;
+    // acq_rel: see Word::taken. On failure, search again.
+    if (words_[best.word].taken.compare_exchange_strong(expected, best.taken | MaskOf(run),
+                                                        std::memory_order_acq_rel,
+                                                        std::memory_order_relaxed)) {
+      runs[run_count++] = run;
+      remaining -= static_cast<int>(best_length);
+    }
+  }
+  if (remaining == 0) return Outcome::kOk;
+  for (int i = 0; i < run_count; ++i) Give(runs[i]);
+  run_count = 0;
+  return Outcome::kNoAdjacentSeats;
+}
+
+Outcome SeatTable::TakeBest(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
+                            int& run_count) {
+  run_count = 0;
+  if (request.count <= 64 && TakeAdjacent(request, runs[0])) {
+    run_count = 1;
+    return Outcome::kOk;
+  }
+  if (!request.allow_split) return Outcome::kNoAdjacentSeats;
+  return TakeSplit(request, runs, runs_max, run_count);
+}
+
+bool SeatTable::Read(SeatId seat, SeatStatus& status, uint32_t& owner) const {
+  uint32_t word, bit;
+  if (!Locate(seat, word, bit)) return false;
+  // Acquire pairs with MarkSold's release: the owner word is the buyer's.
+  const uint64_t sold = words_[word].sold.load(std::memory_order_acquire);
+  const uint64_t taken = words_[word].taken.load(std::memory_order_acquire);
+  owner = owners_[seat].load(std::memory_order_relaxed);
+  if ((sold >> bit) & 1) {
+    status = SeatStatus::kSold;
+  } else {
+    status = (taken >> bit) & 1 ? SeatStatus::kHeld : SeatStatus::kFree;
+  }
+  return true;
+}
+
+void SeatTable::Snapshot(uint64_t* held, uint64_t* sold) const {
+  std::fill(held, held + (seat_count_ + 63) / 64, 0);
+  std::fill(sold, sold + (seat_count_ + 63) / 64, 0);
+  for (const Row& row : rows_) {
+    for (uint32_t pos = 0; pos < row.seat_count; pos += 64) {
+      const uint32_t w = row.first_word + pos / 64;
+      // Acquire: a consistent view of each word; words are read one by one,
+      // so the snapshot is per word, not of the whole map at one instant.
+      const uint64_t s = words_[w].sold.load(std::memory_order_acquire);
+      const uint64_t t = words_[w].taken.load(std::memory_order_acquire);
+      for (uint32_t bit = 0; bit < 64 && pos + bit < row.seat_count; ++bit) {
+        const SeatId seat = row.first_seat + pos + bit;
+        const uint64_t one = uint64_t{1} << (seat % 64);
+        if ((s >> bit) & 1) {
+          sold[seat / 64] |= one;
+        } else if ((t >> bit) & 1) {
+          held[seat / 64] |= one;
+        }
+      }
+    }
+  }
+}
+
+SeatId SeatTable::Find(absl::string_view label, const SeatMapConfig& map) const {
+  const size_t space = label.rfind(' ');
+  if (space == absl::string_view::npos) return kNoSeat;
+  const absl::string_view section = label.substr(0, space);
+  const absl::string_view rest = label.substr(space + 1);
+  const size_t dash = rest.rfind('-');
+  int number = 0;
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(dash + 1), &number)) {
+    return kNoSeat;
+  }
+  size_t index = 0;
+  for (const SectionConfig& s : map.sections) {
+    for (const RowConfig& r : s.rows) {
+      if (s.name == section && r.label == rest.substr(0, dash)) {
+        const int pos = number - r.first_number;
+        if (pos < 0 || pos >= r.seat_count) return kNoSeat;
+        return rows_[index].first_seat + static_cast<SeatId>(pos);
+      }
+      ++index;
+    }
+  }
+  return kNoSeat;
+}
+
+std::string SeatTable::Label(SeatId seat, const SeatMapConfig& map) const {
+  if (seat >= seat_count_) return "";
+  const auto it = std::upper_bound(rows_.begin(), rows_.end(), seat,
+                                   [](SeatId s, const Row& row) { return s < row.first_seat; });
+  const auto index = static_cast<size_t>(it - rows_.begin()) - 1;
+  size_t i = 0;
+  for (const SectionConfig& s : map.sections) {
+    for (const RowConfig& r : s.rows) {
+      if (i++ == index) {
+        return absl::StrCat(s.name, " ", r.label, "-",
+                            r.first_number + static_cast<int>(seat - rows_[index].first_seat));
+      }
+    }
+  }
+  return "";
+}
+
+size_t SeatTable::StateBytes() const {
+  return seat_count_ * sizeof(std::atomic<uint32_t>) + word_count_ * sizeof(Word);
+}
+
+size_t SeatTable::MemoryBytes() const {
+  return StateBytes() + word_count_ * sizeof(uint32_t) + rows_.size() * sizeof(Row) +
+         rows_by_rank_.size() * sizeof(uint32_t);
+}
+
+}  // namespace holdfast::internal
