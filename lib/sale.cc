@@ -287,7 +287,10 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
     const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||
                              outcome == Outcome::kTooManyHolds || outcome == Outcome::kSeatTaken ||
                              outcome == Outcome::kNoAdjacentSeats;
-    if (reclaimable && ReclaimExpired(now_ns) > 0) continue;
+    if (reclaimable && DeadHoldsMayMatter(outcome, plan, entry, progress) &&
+        ReclaimExpired(now_ns) > 0) {
+      continue;
+    }
     // The cycle was sealed under us: the wall clock moved to the next window.
     if (outcome == Outcome::kClosed) {
       const int sealed = plan.cycle;
@@ -313,7 +316,35 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
     return failed;
   }
   PublishHold(slot, generation, buyer, plan, now_ns);
-  return {Count(Outcome::kOk), id};
+  return {Outcome::kOk, id};  // counted as holds_created, see Stats()
+}
+
+bool SaleCore::DeadHoldsMayMatter(Outcome outcome, const HoldPlan& plan, const BuyerEntry& entry,
+                                  const ClaimProgress& progress) const {
+  switch (outcome) {
+    case Outcome::kBuyerLimit:
+    case Outcome::kTooManyHolds:
+      // Only the buyer's own holds count against its limits; with none live,
+      // bought units made the limit. Relaxed: a count, see ClaimBuyer.
+      return ClaimHoldsOf(entry.claims.load(std::memory_order_relaxed)) > 0;
+    case Outcome::kSoldOut:
+      // A ticket type was short (the claim got past the cycle but not past
+      // every type): a dead hold can matter only if the type has held units.
+      if ((plan.cycle < 0 || progress.cycle) && progress.types < plan.type_count) {
+        return HeldUnits(plan.types[progress.types].type) > 0;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
+int64_t SaleCore::HeldUnits(TypeId type) const {
+  // Sold before available: a unit sold after the first read and still
+  // counted available by the second cannot exist, so the result never reads
+  // below the units really held (a dead hold's units included).
+  const int64_t sold = stats_.Sum(kStatTypeBase + kStatsPerType * type + kTypeSold);
+  return config_.types[type].capacity - types_[type].Load() - sold;
 }
 
 void SaleCore::PublishHold(uint32_t index, uint64_t generation, BuyerId buyer, const HoldPlan& plan,
@@ -327,9 +358,6 @@ void SaleCore::PublishHold(uint32_t index, uint64_t generation, BuyerId buyer, c
   // Counted and announced before it is visible, so no end of it can be
   // counted or announced before its creation.
   stats_.Add(kStatHoldsCreated, 1);
-  for (int i = 0; i < plan.type_count; ++i) {
-    stats_.Add(kStatTypeBase + kStatsPerType * plan.types[i].type + kTypeHeld, plan.types[i].units);
-  }
   Publish(EventKind::kHeld, MakeHoldId(tag_, generation, index), buyer, plan.units, now_ns);
   const int64_t deadline_ns = now_ns + plan.ttl_ns;
   slots_.LowerHint(index, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
@@ -614,7 +642,7 @@ Outcome SaleCore::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
           if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
             return Count(Outcome::kExpired);
         } else if (EndHeld(r.index, r.state, SlotState::kConfirmed, now_ns)) {
-          return Count(Outcome::kOk);
+          return Outcome::kOk;  // counted as holds_confirmed, see Stats()
         }
         continue;  // lost a race: read the winner's state
       case SlotState::kConfirmed:
@@ -641,7 +669,7 @@ Outcome SaleCore::Release(HoldId hold, BuyerId buyer) {
           if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
             return Count(Outcome::kExpired);
         } else if (EndHeld(r.index, r.state, SlotState::kReleased, now_ns)) {
-          return Count(Outcome::kOk);
+          return Outcome::kOk;  // counted as holds_released, see Stats()
         }
         continue;
       case SlotState::kConfirmed:
@@ -919,19 +947,23 @@ TypeStats SaleCore::TypeStatsOf(TypeId type) const {
   TypeStats stats;
   if (type >= config_.types.size()) return stats;
   const size_t base = kStatTypeBase + kStatsPerType * type;
-  // Ends first, creations last: see Snapshot.
-  const size_t order[] = {base + kTypeSold, base + kTypeReleased, base + kTypeExpired,
-                          base + kTypeHeld};
-  int64_t values[4];
-  Snapshot(order, 4, values);
+  const size_t order[] = {base + kTypeSold, base + kTypeReleased, base + kTypeExpired};
+  int64_t values[3];
+  Snapshot(order, 3, values);
   stats.capacity = config_.types[type].capacity;
-  stats.available = types_[type].Load();
   stats.sold_units = values[0];
   stats.released_units = values[1];
   stats.expired_units = values[2];
-  // A snapshot under churn may still count a hold made after an end it
-  // missed; clamp to what any instant allows.
-  stats.held_units = std::clamp<int64_t>(values[3] - values[0] - values[1] - values[2], 0,
+  // Sold is read before available, as in HeldUnits.
+  stats.available = types_[type].Load();
+  // Held is what the stock counter misses beyond the sold units: holds and
+  // in-flight claims. Counting it from the counter, not from statistics,
+  // keeps a hold's creation off the statistics entirely (one fewer atomic
+  // on the hot path); the pair of counter and sold statistic still checks
+  // I10 at every quiescent point (held == 0 means available + sold ==
+  // capacity). The clamp keeps a snapshot under churn within an instant's
+  // bounds.
+  stats.held_units = std::clamp<int64_t>(stats.capacity - stats.available - stats.sold_units, 0,
                                          stats.capacity - stats.sold_units);
   return stats;
 }
@@ -959,6 +991,10 @@ SaleStats SaleCore::Stats() const {
   for (int o = 0; o < kOutcomeCount; ++o) {
     stats.outcomes[o] = stats_.Sum(kStatOutcomeBase + static_cast<size_t>(o));
   }
+  // The hot path's answers of kOk are counted once, as the holds they made
+  // or ended; only repeats (keys, confirm retries) and Extend count here too.
+  stats.outcomes[static_cast<int>(Outcome::kOk)] +=
+      stats.holds_created + stats.holds_confirmed + stats.holds_released;
   stats.events_dropped = stats_.Sum(kStatEventsDropped);
   stats.slots_retired = stats_.Sum(kStatSlotsRetired);
   return stats;

@@ -35,8 +35,8 @@ class Clock {
   virtual absl::Time WallNow() const = 0;
 };
 
-// The real clocks: CLOCK_MONOTONIC and absl::Now(). Both are vDSO reads on
-// Linux, not system calls.
+// The real clocks: CLOCK_MONOTONIC and CLOCK_REALTIME. Both are vDSO reads
+// on Linux, not system calls.
 class SystemClock final : public Clock {
  public:
   // The process-wide instance; it lives forever. Thread-safe.

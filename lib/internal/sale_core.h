@@ -46,8 +46,7 @@ enum StatIndex : size_t {
 };
 // Per ticket type, at kStatTypeBase + kStatsPerType * type + one of these.
 enum TypeStatIndex : size_t {
-  kTypeHeld = 0,  // units ever held
-  kTypeSold,
+  kTypeSold = 0,
   kTypeReleased,
   kTypeExpired,
   kStatsPerType,
@@ -201,6 +200,13 @@ class SaleCore {
   bool EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now_ns);
   void ReturnUnits(const Slot& slot, BuyerEntry& entry);
   void Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns);
+  // Whether a hold past its deadline could have caused `outcome`; when it
+  // cannot, a failed Hold skips the expiry scan (holds_max / 64 hints).
+  bool DeadHoldsMayMatter(Outcome outcome, const HoldPlan& plan, const BuyerEntry& entry,
+                          const ClaimProgress& progress) const;
+  // Units of `type` taken from its counter and not sold: live, dead and
+  // in-flight holds. Never below the units really held.
+  int64_t HeldUnits(TypeId type) const;
   int64_t ReclaimExpired(int64_t now_ns);
   void Snapshot(const size_t* order, size_t n, int64_t* out) const;
   int64_t ReclaimGroup(size_t group, int64_t now_ns);

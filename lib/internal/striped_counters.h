@@ -16,20 +16,31 @@ namespace holdfast::internal {
 
 class StripedCounters {
  public:
-  // A stripe per thread of a busy pool is enough to keep them apart on two
-  // cores and close to apart on sixteen.
-  static constexpr size_t kStripes = 16;
+  // Stripes a process leases to threads: a thread holds its stripe for its
+  // life (see striped_counters.cc). Threads past the 64th share the
+  // kSharedStripes after them, with atomic adds (a leased stripe is never
+  // shared).
+  static constexpr size_t kLeasedStripes = 64;
+  static constexpr size_t kSharedStripes = 8;
+  static constexpr size_t kStripes = kLeasedStripes + kSharedStripes;
 
   // `width` counters, all zero.
   explicit StripedCounters(size_t width);
 
-  // Adds `delta` to counter `index` in this thread's stripe. Release pairs
-  // with the acquire in Sum: a reader that sees this add also sees every add
-  // that happened before it, e.g. a hold's creation before its end, so a
-  // reader that sums "ended" before "created" never sees more ends than
-  // creations. (On x86 both orders cost what relaxed costs.)
+  // Adds `delta` to counter `index` in this thread's stripe. A leased stripe
+  // has one writer, so the add is a plain load and store (no locked
+  // instruction); a shared one uses fetch_add. Release pairs with the
+  // acquire in Sum: a reader that sees this add also sees every add that
+  // happened before it, e.g. a hold's creation before its end, so a reader
+  // that sums "ended" before "created" never sees more ends than creations.
   void Add(size_t index, int64_t delta) {
-    Cell(StripeOfThisThread(), index).fetch_add(delta, std::memory_order_release);
+    const Stripe stripe = StripeOfThisThread();
+    std::atomic<int64_t>& cell = Cell(stripe.index, index);
+    if (stripe.exclusive) {
+      cell.store(cell.load(std::memory_order_relaxed) + delta, std::memory_order_release);
+    } else {
+      cell.fetch_add(delta, std::memory_order_release);
+    }
   }
 
   // The sum of counter `index` over every stripe: exact at a quiescent point.
@@ -48,8 +59,12 @@ class StripedCounters {
   struct alignas(64) Line {
     std::atomic<int64_t> cells[kCellsPerLine] = {};
   };
+  struct Stripe {
+    size_t index;
+    bool exclusive;  // leased to this thread alone
+  };
 
-  static size_t StripeOfThisThread();
+  static Stripe StripeOfThisThread();
 
   std::atomic<int64_t>& Cell(size_t stripe, size_t index) const {
     return lines_[stripe * lines_per_stripe_ + index / kCellsPerLine].cells[index % kCellsPerLine];
