@@ -18,6 +18,21 @@ std::atomic<uint32_t> next_sale_tag{0};
 
 constexpr int64_t kNanosPerMicro = 1000;
 
+// How often a short Hold re-checks for the units of a dead hold that another
+// thread is expiring, before it answers: a few microseconds in all.
+constexpr int kEndingWaitsMax = 16;
+
+// A pause between such checks: a CPU hint, never a system call.
+void CpuRelax() {
+  for (int i = 0; i < 64; ++i) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+  }
+}
+
 int64_t CeilMicros(int64_t ns) { return (ns + kNanosPerMicro - 1) / kNanosPerMicro; }
 
 }  // namespace
@@ -254,7 +269,7 @@ HoldResult SaleCore::HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key) {
 HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                                   int64_t now_ns) {
   int64_t index = slots_.Allocate();
-  if (index < 0 && ReclaimExpired(now_ns) > 0) index = slots_.Allocate();
+  if (index < 0 && ReclaimExpired(now_ns).expired > 0) index = slots_.Allocate();
   if (index < 0) return {Count(Outcome::kHoldTableFull), {}};
   uint64_t generation = 0;
   const uint32_t slot =
@@ -277,6 +292,8 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
   }
 
   Outcome outcome;
+  int ending_waits = 0;
+  bool claimed_again = false;
   for (;;) {
     ClaimProgress progress;
     outcome = ClaimStock(plan, entry, slot, progress);
@@ -287,9 +304,24 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
     const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||
                              outcome == Outcome::kTooManyHolds || outcome == Outcome::kSeatTaken ||
                              outcome == Outcome::kNoAdjacentSeats;
-    if (reclaimable && DeadHoldsMayMatter(outcome, plan, entry, progress) &&
-        ReclaimExpired(now_ns) > 0) {
-      continue;
+    if (reclaimable) {
+      if (DeadHoldsMayMatter(outcome, plan, entry, progress)) {
+        const Reclaimed reclaimed = ReclaimExpired(now_ns);
+        if (reclaimed.expired > 0) continue;
+        // Another thread is expiring a dead hold and has not given its units
+        // back yet: they are ours to take, so wait a moment for them
+        // (bounded; the ending thread may be preempted).
+        if (reclaimed.expiring > 0 && ending_waits++ < kEndingWaitsMax) {
+          CpuRelax();
+          continue;
+        }
+      }
+      // Another thread may have expired a dead hold and returned its units
+      // since the failed claim (then nothing above saw it): claim once more.
+      if (!claimed_again) {
+        claimed_again = true;
+        continue;
+      }
     }
     // The cycle was sealed under us: the wall clock moved to the next window.
     if (outcome == Outcome::kClosed) {
@@ -780,17 +812,20 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now
 }
 
 void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
+  // In the reverse of the claim order (see ClaimStock): counters before
+  // seats, so a Hold that finds a seat free also finds its unit returned.
   int32_t units = 0;
   for (int i = 0; i < slot.LineCount(); ++i) {
-    const PackedLine line = slot.Line(i);
-    if (IsSeatRun(line)) seats_->Give(UnpackSeatRun(line));
-    const TypeUnits t = LineTypeUnits(line);
-    types_[t.type].Give(t.units);
+    const TypeUnits t = LineTypeUnits(slot.Line(i));
     for (uint8_t q : quotas_of_type_[t.type]) quotas_[q].Give(t.units);
+    types_[t.type].Give(t.units);
     units += t.units;
   }
+  if (slot.cycle >= 0) GiveToCycle(slot.cycle, units);
+  for (int i = 0; i < slot.LineCount(); ++i) {
+    if (IsSeatRun(slot.Line(i))) seats_->Give(UnpackSeatRun(slot.Line(i)));
+  }
   if (slot.cycle >= 0) {
-    GiveToCycle(slot.cycle, units);
     if (config_.cycles[slot.cycle].per_buyer_max > 0) {
       // Relaxed: one buyer's count, see ClaimStock. Units of an older cycle
       // no longer count once the buyer's word has moved on.
@@ -823,27 +858,26 @@ void SaleCore::Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units
 
 int64_t SaleCore::Sweep(int64_t monotonic_now_ns) {
   const int64_t clock_ns = clock_->MonotonicNanos();
-  return ReclaimExpired(std::min(monotonic_now_ns, clock_ns) - epoch_ns_);
+  return ReclaimExpired(std::min(monotonic_now_ns, clock_ns) - epoch_ns_).expired;
 }
 
-int64_t SaleCore::ReclaimExpired(int64_t now_ns) {
-  int64_t expired = 0;
+SaleCore::Reclaimed SaleCore::ReclaimExpired(int64_t now_ns) {
+  Reclaimed reclaimed;
   for (size_t g = 0; g < slots_.group_count(); ++g) {
     // seq_cst pairs with LowerHint's: if we miss a creator's hint, its
     // version bump comes after this load and our raise below fails.
     const uint64_t hint = slots_.group(g).hint.load(std::memory_order_seq_cst);
     if (static_cast<int64_t>(HintDeadlineOf(hint)) * kNanosPerMicro > now_ns) continue;
-    expired += ReclaimGroup(g, now_ns);
+    ReclaimGroup(g, now_ns, reclaimed);
   }
-  return expired;
+  return reclaimed;
 }
 
-int64_t SaleCore::ReclaimGroup(size_t group, int64_t now_ns) {
+void SaleCore::ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed) {
   SlotGroup& g = slots_.group(group);
   uint64_t hint = g.hint.load(std::memory_order_seq_cst);
   // Acquire pairs with Allocate's fetch_or chain; the state loads decide.
   uint64_t occupied = g.occupied.load(std::memory_order_acquire);
-  int64_t expired = 0;
   uint64_t earliest_us = kHintNone;
   bool unsure = false;  // a hold we could not account for: keep the old bound
   while (occupied != 0) {
@@ -861,10 +895,18 @@ int64_t SaleCore::ReclaimGroup(size_t group, int64_t now_ns) {
       if (now_ns < deadline_ns) {
         earliest_us = std::min(earliest_us, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
       } else if (EndHeld(index, state, SlotState::kExpired, now_ns)) {
-        ++expired;
+        ++reclaimed.expired;
       } else {
+        // Another thread ended this dead hold first: it expires it (a
+        // Confirm, Release or Extend past the deadline expires too).
+        ++reclaimed.expiring;
         unsure = true;
       }
+    } else if (s == SlotState::kExpired) {
+      // Expired by another thread that still owns the slot: its units are on
+      // their way back.
+      ++reclaimed.expiring;
+      unsure = true;
     }
   }
   if (!unsure) {
@@ -873,7 +915,6 @@ int64_t SaleCore::ReclaimGroup(size_t group, int64_t now_ns) {
     g.hint.compare_exchange_strong(hint, PackHint(earliest_us, HintVersionOf(hint)),
                                    std::memory_order_seq_cst, std::memory_order_relaxed);
   }
-  return expired;
 }
 
 // ---------------------------------------------------------------------------

@@ -72,6 +72,10 @@ absl::Status ParseRow(int line, const std::vector<absl::string_view>& words, Sea
       return LineError(line, absl::StrCat("row ", row.label, ": bad value in \"", words[i], "\""));
     }
   }
+  if (row.seat_count < 1 || row.seat_count > kSeatsPerRowMax) {
+    return LineError(line, absl::StrCat("row ", row.label, ": seats=", row.seat_count,
+                                        " is outside [1, ", kSeatsPerRowMax, "]"));
+  }
   map.sections.back().rows.push_back(std::move(row));
   return absl::OkStatus();
 }

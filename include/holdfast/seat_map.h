@@ -84,8 +84,11 @@ enum class SeatStatus : uint8_t {
 // holder).
 struct SeatState {
   SeatStatus status = SeatStatus::kFree;
-  HoldId hold;        // the hold that has or bought it, when not free
-  BuyerId buyer = 0;  // that hold's buyer, when not free
+  // The hold that has it, when held. A sold seat names only its buyer: its
+  // owner word has room for a buyer, not for a hold's slot and generation
+  // (P4: at most 8 bytes a seat), and the slot is reused after the sale.
+  HoldId hold;
+  BuyerId buyer = 0;  // the holder or the buyer, when not free
 };
 
 // A request for the best `count` seats.

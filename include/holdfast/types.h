@@ -52,7 +52,8 @@ struct HoldLine {
 struct [[nodiscard]] HoldResult {
   Outcome outcome = Outcome::kInvalidArgument;
   HoldId id;
-  // With kSeatTaken: the first requested seat found taken.
+  // With kSeatTaken: a requested seat found taken, the lowest-numbered one
+  // of the first run of consecutive requested seats that had one.
   SeatId taken_seat = kNoSeat;
 
   // True when the hold was created (or found again by its idempotency key).

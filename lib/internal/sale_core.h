@@ -207,9 +207,15 @@ class SaleCore {
   // Units of `type` taken from its counter and not sold: live, dead and
   // in-flight holds. Never below the units really held.
   int64_t HeldUnits(TypeId type) const;
-  int64_t ReclaimExpired(int64_t now_ns);
+  // What an expiry scan found: holds it expired, and dead holds that other
+  // threads are expiring (their units not yet back).
+  struct Reclaimed {
+    int64_t expired = 0;
+    int64_t expiring = 0;
+  };
+  Reclaimed ReclaimExpired(int64_t now_ns);
   void Snapshot(const size_t* order, size_t n, int64_t* out) const;
-  int64_t ReclaimGroup(size_t group, int64_t now_ns);
+  void ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed);
 
   const SaleConfig config_;
   const Clock* const clock_;

@@ -202,49 +202,116 @@ bool SeatTable::TakeAdjacent(const BestAvailableRequest& request, SeatRun& run) 
   return false;
 }
 
-Outcome SeatTable::TakeSplit(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
-                             int& run_count) {
-  int remaining = request.count;
-  while (remaining > 0 && run_count < runs_max) {
-    Candidate best;
-    uint32_t best_length = 0;
-    for (uint32_t r : rows_by_rank_) {
-      if (!InSections(r, request)) continue;
-      const Row& row = rows_[r];
-      for (uint32_t w = row.first_word; w * 64 < row.first_word * 64 + row.seat_count; ++w) {
-        const uint64_t taken = words_[w].taken.load(std::memory_order_acquire);
-        for (uint64_t free = FreeMask(w, taken, request); free != 0;) {
-          const int s = std::countr_zero(free);
-          const int length = std::countr_one(free >> s);
-          free &= length + s >= 64 ? 0 : ~uint64_t{0} << (s + length);
-          const auto take = static_cast<uint32_t>(std::min(length, remaining));
-          if (take > best_length) {
-            // The part of the free run nearest the centre.
-            const int centre = static_cast<int>(row.seat_count / 2) -
-                               static_cast<int>((w - row.first_word) * 64) -
-                               static_cast<int>(take / 2);
-            const int first = std::clamp(centre, s, s + length - static_cast<int>(take));
-            best = Candidate{r, w, static_cast<uint32_t>(first), taken, 0};
-            best_length = take;
-          }
-        }
-      }
-    }
-    if (best_length == 0) break;
-    const SeatRun run{best.word, best.first, best_length};
-    uint64_t expected = best.taken;
-    // acq_rel: see Word::taken. On failure, search again.
-    if (words_[best.word].taken.compare_exchange_strong(expected, best.taken | MaskOf(run),
-                                                        std::memory_order_acq_rel,
-                                                        std::memory_order_relaxed)) {
-      runs[run_count++] = run;
-      remaining -= static_cast<int>(best_length);
+int SeatTable::FreeInRow(uint32_t row_index, const BestAvailableRequest& request) const {
+  const Row& row = rows_[row_index];
+  int free = 0;
+  for (uint32_t w = row.first_word; (w - row.first_word) * 64 < row.seat_count; ++w) {
+    // Acquire: see BestInRow.
+    free += std::popcount(FreeMask(w, words_[w].taken.load(std::memory_order_acquire), request));
+  }
+  return free;
+}
+
+bool SeatTable::ChooseSplitRows(const BestAvailableRequest& request, uint32_t* chosen, int max,
+                                int& count) const {
+  count = 0;
+  // One row if any has enough free seats: the best-ranked of them.
+  for (uint32_t r : rows_by_rank_) {
+    if (InSections(r, request) && FreeInRow(r, request) >= request.count) {
+      chosen[count++] = r;
+      return true;
     }
   }
-  if (remaining == 0) return Outcome::kOk;
-  for (int i = 0; i < run_count; ++i) Give(runs[i]);
-  run_count = 0;
-  return Outcome::kNoAdjacentSeats;
+  // Else the rows with the most free seats (the better rank on a tie) until
+  // they add up: the fewest rows that can hold the request.
+  int total = 0;
+  while (total < request.count && count < max) {
+    int best_free = 0;
+    uint32_t best = 0;
+    for (uint32_t r : rows_by_rank_) {
+      if (!InSections(r, request) || std::find(chosen, chosen + count, r) != chosen + count) {
+        continue;
+      }
+      const int free = FreeInRow(r, request);
+      if (free > best_free) {
+        best_free = free;
+        best = r;
+      }
+    }
+    if (best_free == 0) return false;
+    chosen[count++] = best;
+    total += best_free;
+  }
+  return total >= request.count;
+}
+
+bool SeatTable::LongestRunInRow(uint32_t row_index, int limit, const BestAvailableRequest& request,
+                                Candidate& best, uint32_t& length) const {
+  const Row& row = rows_[row_index];
+  length = 0;
+  for (uint32_t w = row.first_word; (w - row.first_word) * 64 < row.seat_count; ++w) {
+    // Acquire: see BestInRow.
+    const uint64_t taken = words_[w].taken.load(std::memory_order_acquire);
+    for (uint64_t free = FreeMask(w, taken, request); free != 0;) {
+      const int s = std::countr_zero(free);
+      const int run = std::countr_one(free >> s);
+      free &= run + s >= 64 ? 0 : ~uint64_t{0} << (s + run);
+      const auto take = static_cast<uint32_t>(std::min(run, limit));
+      if (take > length) {
+        // The part of the free run nearest the centre.
+        const int centre = static_cast<int>(row.seat_count / 2) -
+                           static_cast<int>((w - row.first_word) * 64) - static_cast<int>(take / 2);
+        const int first = std::clamp(centre, s, s + run - static_cast<int>(take));
+        best = Candidate{row_index, w, static_cast<uint32_t>(first), taken, 0};
+        length = take;
+      }
+    }
+  }
+  return length > 0;
+}
+
+Outcome SeatTable::TakeSplit(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
+                             int& run_count) {
+  for (;;) {
+    uint32_t chosen[kLinesPerHoldMax];
+    int rows = 0;
+    if (!ChooseSplitRows(request, chosen, std::min(runs_max, kLinesPerHoldMax), rows)) {
+      return Outcome::kNoAdjacentSeats;
+    }
+    // Best rank first (an insertion sort: at most kLinesPerHoldMax rows).
+    for (int i = 1; i < rows; ++i) {
+      for (int j = i; j > 0 && rows_[chosen[j]].rank < rows_[chosen[j - 1]].rank; --j) {
+        std::swap(chosen[j], chosen[j - 1]);
+      }
+    }
+    int remaining = request.count;
+    bool conflict = false;
+    for (int i = 0; i < rows && remaining > 0 && !conflict; ++i) {
+      Candidate c;
+      uint32_t length;
+      while (remaining > 0 && run_count < runs_max &&
+             LongestRunInRow(chosen[i], remaining, request, c, length)) {
+        const SeatRun run{c.word, c.first, length};
+        uint64_t expected = c.taken;
+        // acq_rel: see Word::taken. A failure means another thread took
+        // seats here: give everything back and choose again.
+        if (!words_[c.word].taken.compare_exchange_strong(expected, c.taken | MaskOf(run),
+                                                          std::memory_order_acq_rel,
+                                                          std::memory_order_relaxed)) {
+          conflict = true;
+          break;
+        }
+        runs[run_count++] = run;
+        remaining -= static_cast<int>(length);
+      }
+    }
+    if (remaining == 0) return Outcome::kOk;
+    for (int i = 0; i < run_count; ++i) Give(runs[i]);
+    run_count = 0;
+    // Without a conflict the seats were there but too scattered for the
+    // hold's slot lines.
+    if (!conflict) return Outcome::kNoAdjacentSeats;
+  }
 }
 
 Outcome SeatTable::TakeBest(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
@@ -297,22 +364,22 @@ void SeatTable::Snapshot(uint64_t* held, uint64_t* sold) const {
 }
 
 SeatId SeatTable::Find(absl::string_view label, const SeatMapConfig& map) const {
-  const size_t space = label.rfind(' ');
-  if (space == absl::string_view::npos) return kNoSeat;
-  const absl::string_view section = label.substr(0, space);
-  const absl::string_view rest = label.substr(space + 1);
-  const size_t dash = rest.rfind('-');
-  int number = 0;
-  if (dash == absl::string_view::npos || !absl::SimpleAtoi(rest.substr(dash + 1), &number)) {
-    return kNoSeat;
-  }
+  // "SECTION ROW-NUMBER": the section name may hold spaces, the row label
+  // dashes and the number a sign, so match each row's own "LABEL-" prefix.
   size_t index = 0;
   for (const SectionConfig& s : map.sections) {
+    const bool section_matches = label.size() > s.name.size() + 1 &&
+                                 label.substr(0, s.name.size()) == s.name &&
+                                 label[s.name.size()] == ' ';
+    const absl::string_view rest = section_matches ? label.substr(s.name.size() + 1) : "";
     for (const RowConfig& r : s.rows) {
-      if (s.name == section && r.label == rest.substr(0, dash)) {
+      int number = 0;
+      if (section_matches && rest.size() > r.label.size() + 1 &&
+          rest.substr(0, r.label.size()) == r.label && rest[r.label.size()] == '-' &&
+          absl::SimpleAtoi(rest.substr(r.label.size() + 1), &number)) {
         const int pos = number - r.first_number;
-        if (pos < 0 || pos >= r.seat_count) return kNoSeat;
-        return rows_[index].first_seat + static_cast<SeatId>(pos);
+        if (pos >= 0 && pos < r.seat_count)
+          return rows_[index].first_seat + static_cast<SeatId>(pos);
       }
       ++index;
     }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "holdfast/config.h"
 #include "holdfast/seat_map.h"
 #include "lib/internal/hold_slot.h"
 
@@ -141,8 +142,15 @@ class SeatTable {
   Candidate BestInRow(uint32_t row, int count, bool allow_orphans,
                       const BestAvailableRequest& request) const;
   bool TakeAdjacent(const BestAvailableRequest& request, SeatRun& run);
+  // Split best available: the fewest rows that hold the request, their
+  // longest free runs first.
   Outcome TakeSplit(const BestAvailableRequest& request, SeatRun* runs, int runs_max,
                     int& run_count);
+  int FreeInRow(uint32_t row, const BestAvailableRequest& request) const;
+  bool ChooseSplitRows(const BestAvailableRequest& request, uint32_t* chosen, int max,
+                       int& count) const;
+  bool LongestRunInRow(uint32_t row, int limit, const BestAvailableRequest& request,
+                       Candidate& best, uint32_t& length) const;
 
   std::vector<Row> rows_;
   std::vector<uint32_t> rows_by_rank_;
