@@ -13,8 +13,15 @@
 // oversold (I1), no hold stuck after its deadline (I3), no per-buyer limit exceeded (I6), every
 // account adding up (I10). It exits 1 if any check fails, 2 on bad flags.
 //
+// With --seated the stock is a hall of 10,000 reserved seats instead (4 sections x 50 rows x 50
+// seats, built from seat map text, see seated_hall.h): buyers ask for the best 1 to
+// --seats_per_hold adjacent seats (some accept split seats), some for named seats in a front
+// row, and the report adds the seat checks: no seat sold twice, and at sell-out every seat sold
+// exactly once.
+//
 //   noon_rush                                    # 20,000 tickets, 64 threads, auto buyers
 //   noon_rush --tickets=1000000 --threads=64     # DESIGN §7 P3: a million tickets
+//   noon_rush --seated                           # 10,000 reserved seats
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +47,7 @@
 #include "absl/types/span.h"
 #include "holdfast/holdfast.h"
 #include "latency_histogram.h"
+#include "seated_hall.h"
 
 ABSL_FLAG(int64_t, tickets, 20000, "Tickets for sale over the whole sale (N). >= 1.");
 ABSL_FLAG(int32_t, cycles, 2,
@@ -88,6 +96,19 @@ ABSL_FLAG(double, max_seconds, 20,
 ABSL_FLAG(int32_t, events_max, 65534,
           "Capacity of the sale's event queue, drained while the sale runs and checked against "
           "the counters at the end; 0 turns events off. 0 .. 65534.");
+ABSL_FLAG(bool, seated, false,
+          "Reserved seating: sell a hall of 10,000 seats (4 sections x 50 rows x 50 seats, one "
+          "ticket type per section) instead of --tickets general-admission units; --tickets "
+          "and --student_pct are then ignored.");
+ABSL_FLAG(int32_t, seats_per_hold, 6,
+          "With --seated: each request asks for 1 .. seats_per_hold adjacent seats "
+          "(uniformly). 1 .. 64.");
+ABSL_FLAG(int32_t, front_row_pct, 10,
+          "With --seated: percent of requests for named seats in the front row of a section "
+          "(HoldSeats); when one is taken the buyer takes the best available instead. 0 .. 100.");
+ABSL_FLAG(int32_t, split_pct, 20,
+          "With --seated: percent of best-available requests that accept seats in several rows "
+          "from the start; the others ask again allowing it after NoAdjacentSeats. 0 .. 100.");
 ABSL_FLAG(uint64_t, seed, 1,
           "Seed of the buyers' random choices. The threads' interleaving is not reproducible.");
 
@@ -109,8 +130,12 @@ constexpr char kUsage[] =
     "\n"
     "Exit status: 0 all checks passed, 1 a check failed, 2 bad flags.\n"
     "\n"
+    "With --seated the stock is a hall of 10,000 reserved seats: buyers ask for the best\n"
+    "adjacent seats or for named front-row seats, and the checks add: no seat sold twice.\n"
+    "\n"
     "  noon_rush\n"
-    "  noon_rush --tickets=1000000 --threads=64\n";
+    "  noon_rush --tickets=1000000 --threads=64\n"
+    "  noon_rush --seated\n";
 
 // Every flag, read once; the buyer threads never touch absl flags.
 struct Params {
@@ -135,8 +160,14 @@ struct Params {
   int64_t sweep_ms = 0;
   double max_seconds = 0;
   int32_t events_max = 0;
+  bool seated = false;
+  int32_t seats_per_hold = 0;
+  int32_t front_row_pct = 0;
+  int32_t split_pct = 0;
   uint64_t seed = 0;
 
+  // The most units one request asks for: seats with --seated, tickets otherwise.
+  int32_t HoldUnitsMax() const { return seated ? seats_per_hold : max_per_hold; }
   int64_t StudentUnits() const { return tickets * student_pct / 100; }
   int64_t RegularUnits() const { return tickets - StudentUnits(); }
   // Cycle k releases N/K; the last also takes the remainder, so the allotments sum to N.
@@ -169,6 +200,14 @@ Params ParamsFromFlags() {
   p.max_seconds = absl::GetFlag(FLAGS_max_seconds);
   p.events_max = absl::GetFlag(FLAGS_events_max);
   p.seed = absl::GetFlag(FLAGS_seed);
+  p.seated = absl::GetFlag(FLAGS_seated);
+  p.seats_per_hold = absl::GetFlag(FLAGS_seats_per_hold);
+  p.front_row_pct = absl::GetFlag(FLAGS_front_row_pct);
+  p.split_pct = absl::GetFlag(FLAGS_split_pct);
+  if (p.seated) {  // the hall replaces the general-admission stock
+    p.tickets = kHallSeats;
+    p.student_pct = 0;
+  }
   // Auto buyers: twice as many as the sale limit needs, so the last tickets still find buyers
   // who are under their limit; and at least one buyer per thread.
   if (p.buyers == 0 && p.per_buyer >= 1) {
@@ -216,6 +255,9 @@ std::vector<std::string> Validate(const Params& p) {
   RequireRange(errors, "holds_max", p.holds_max, 64, holdfast::kHoldsMax);
   RequireRange(errors, "sweep_ms", p.sweep_ms, 1, 3600 * 1000);
   RequireRange(errors, "events_max", p.events_max, 0, holdfast::kEventsMax);
+  RequireRange(errors, "seats_per_hold", p.seats_per_hold, 1, holdfast::kSeatsPerHoldMax);
+  RequireRange(errors, "front_row_pct", p.front_row_pct, 0, 100);
+  RequireRange(errors, "split_pct", p.split_pct, 0, 100);
   if (!(p.max_seconds > 0 && p.max_seconds <= 24 * 3600)) {
     char text[64];
     std::snprintf(text, sizeof(text), "%g", p.max_seconds);
@@ -235,11 +277,22 @@ std::vector<std::string> Validate(const Params& p) {
 // The sale of the story: two ticket types under one hall quota, cycles opening in real time
 // from `noon`, the limits of the flags. The hall quota equals the sum of the types today; it
 // is there so that every hold also goes through a shared quota, as a real hall's would.
+// With --seated the types are the hall's sections, sized by the seat map.
 absl::StatusOr<std::unique_ptr<holdfast::Sale>> BuildSale(const Params& p, absl::Time noon) {
   holdfast::SaleConfig config;
-  config.types.push_back({.name = "regular", .capacity = p.RegularUnits()});
-  if (p.StudentUnits() > 0) {
-    config.types.push_back({.name = "student", .capacity = p.StudentUnits()});
+  if (p.seated) {
+    absl::StatusOr<holdfast::SeatMapConfig> map = holdfast::ParseSeatMap(HallSeatMapText());
+    if (!map.ok()) return map.status();
+    config.seat_map = *std::move(map);
+    for (int s = 0; s < kHallSections; ++s) {
+      config.types.push_back(
+          {.name = kHallSectionNames[s], .capacity = int64_t{kHallRows} * kHallSeatsPerRow});
+    }
+  } else {
+    config.types.push_back({.name = "regular", .capacity = p.RegularUnits()});
+    if (p.StudentUnits() > 0) {
+      config.types.push_back({.name = "student", .capacity = p.StudentUnits()});
+    }
   }
   holdfast::QuotaConfig hall{.name = "hall", .capacity = p.tickets, .types = {}};
   for (size_t t = 0; t < config.types.size(); ++t) {
@@ -255,7 +308,7 @@ absl::StatusOr<std::unique_ptr<holdfast::Sale>> BuildSale(const Params& p, absl:
   }
   config.per_buyer_units_max = p.per_buyer;
   config.per_buyer_holds_max = p.per_buyer_holds;
-  config.units_per_hold_max = p.max_per_hold;
+  config.units_per_hold_max = p.HoldUnitsMax();
   config.hold_ttl_default = absl::Milliseconds(p.ttl_ms);
   config.hold_lifetime_max = holdfast::kHoldLifetimeMax;
   config.holds_max = p.holds_max;
@@ -316,6 +369,10 @@ struct SharedRun {
   // watcher's reading may be stale and the main thread reads it after the join.
   std::unique_ptr<std::atomic<int64_t>[]> sold_out_ns;
   std::vector<BuyerState> buyers;  // by buyer id
+  // --seated only: who bought each seat, and the front rows' seats by section. Set before the
+  // buyer threads start.
+  std::unique_ptr<SeatLedger> ledger;
+  std::vector<std::vector<holdfast::SeatId>> front_rows;
 };
 
 enum Op : int { kOpHold = 0, kOpConfirm, kOpRelease, kOpCount };
@@ -338,7 +395,10 @@ struct alignas(64) ThreadTally {
   int64_t unexpected_answers = 0;  // answers that this program's calls can never deserve
   int64_t retries = 0;
   int64_t cycle_limit_breaches = 0;
-  int64_t unattributed_holds = 0;  // confirmed holds made while a cycle boundary passed
+  int64_t unattributed_holds = 0;   // confirmed holds made while a cycle boundary passed
+  int64_t front_row_holds = 0;      // --seated: holds of named front-row seats
+  int64_t front_row_fallbacks = 0;  // named seats taken: the buyer took best available instead
+  int64_t split_retries = 0;        // NoAdjacentSeats: the buyer asked again, allowing a split
   LatencyHistogram hold_latency;
 
   void Count(Op op, holdfast::Outcome outcome) { ++outcomes[op][static_cast<int>(outcome)]; }
@@ -360,6 +420,9 @@ struct alignas(64) ThreadTally {
     retries += o.retries;
     cycle_limit_breaches += o.cycle_limit_breaches;
     unattributed_holds += o.unattributed_holds;
+    front_row_holds += o.front_row_holds;
+    front_row_fallbacks += o.front_row_fallbacks;
+    split_retries += o.split_retries;
     hold_latency.Merge(o.hold_latency);
   }
 };
@@ -389,6 +452,9 @@ void Pause(const Params& p) {
 struct Attempt {
   holdfast::HoldResult result;
   int cycle = -1;
+  // --seated: the hold's seats.
+  std::array<holdfast::SeatId, holdfast::kSeatsPerHoldMax> seats{};
+  int seat_count = 0;
 };
 
 // One buyer's request, retried like a buyer pressing F5 while it is SoldOut or HoldTableFull.
@@ -414,6 +480,98 @@ Attempt HoldWithRetries(SharedRun& run, ThreadTally& tally, holdfast::BuyerId bu
     if (!worth_retrying || attempt >= run.params.retries || run.SoldOut() ||
         run.stop.load(std::memory_order_relaxed)) {
       return {result, -1};
+    }
+    ++tally.retries;
+    Pause(run.params);
+  }
+}
+
+// A seated request: named seats of a front row (HoldSeats), or the best available.
+struct SeatRequest {
+  bool front_row = false;
+  std::array<holdfast::SeatId, holdfast::kSeatsPerHoldMax> seats{};  // front_row only
+  holdfast::BestAvailableRequest best;
+};
+
+// What a buyer asks for: --front_row_pct of the requests name `quantity` adjacent seats at a
+// random place in the front row of a random section; the rest ask for the best available,
+// --split_pct of them accepting split seats from the start.
+SeatRequest PickSeats(const SharedRun& run, int32_t quantity, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> pick_dice(0, 99);
+  SeatRequest request;
+  request.best.count = quantity;
+  request.best.allow_split = pick_dice(rng) < run.params.split_pct;
+  const auto& row = run.front_rows[rng() % run.front_rows.size()];
+  if (pick_dice(rng) < run.params.front_row_pct && row.size() >= static_cast<size_t>(quantity)) {
+    const size_t first = rng() % (row.size() - quantity + 1);
+    std::copy(row.begin() + first, row.begin() + first + quantity, request.seats.begin());
+    request.front_row = true;
+  }
+  return request;
+}
+
+bool SeatedAnswerExpected(holdfast::Outcome outcome) {
+  return HoldAnswerExpected(outcome) || outcome == holdfast::Outcome::kSeatTaken ||
+         outcome == holdfast::Outcome::kNoAdjacentSeats;
+}
+
+// One call for `request`; fills in the attempt's result and, on kOk, its seats.
+void TrySeats(SharedRun& run, holdfast::BuyerId buyer, const SeatRequest& request,
+              Attempt& attempt) {
+  const holdfast::HoldOptions options{.ttl = absl::Milliseconds(run.params.ttl_ms)};
+  const int count = request.best.count;
+  if (request.front_row) {
+    attempt.result =
+        run.sale.HoldSeats(buyer, absl::MakeConstSpan(request.seats.data(), count), {}, options);
+    attempt.seats = request.seats;
+  } else {
+    attempt.result = run.sale.HoldBestAvailable(
+        buyer, request.best, absl::MakeSpan(attempt.seats.data(), count), options);
+  }
+  attempt.seat_count = attempt.result.ok() ? count : 0;
+}
+
+// HoldWithRetries for seats. A buyer whose named seats are taken takes the best available
+// instead; one told NoAdjacentSeats asks again accepting split seats (the site's "sit
+// apart?"); then it retries on SoldOut, NoAdjacentSeats and HoldTableFull like any buyer.
+Attempt HoldSeatsWithRetries(SharedRun& run, ThreadTally& tally, holdfast::BuyerId buyer,
+                             int32_t quantity, std::mt19937_64& rng) {
+  using holdfast::Outcome;
+  SeatRequest request = PickSeats(run, quantity, rng);
+  for (int attempt = 0;; ++attempt) {
+    const int cycle_before = run.sale.CurrentCycle();
+    const SteadyClock::time_point start = SteadyClock::now();
+    Attempt made;
+    TrySeats(run, buyer, request, made);
+    const SteadyClock::time_point end = SteadyClock::now();
+    const int cycle_after = run.sale.CurrentCycle();
+    const Outcome outcome = made.result.outcome;
+    tally.hold_latency.Record(NanosSince(start, end));
+    tally.Count(kOpHold, outcome);
+    if (!SeatedAnswerExpected(outcome)) ++tally.unexpected_answers;
+    if (made.result.ok()) {
+      tally.held_units += quantity;
+      tally.front_row_holds += request.front_row ? 1 : 0;
+      made.cycle = cycle_before == cycle_after ? cycle_before : -1;
+      return made;
+    }
+    if (outcome == Outcome::kSeatTaken && request.front_row) {
+      request.front_row = false;
+      ++tally.front_row_fallbacks;
+      continue;
+    }
+    if (outcome == Outcome::kNoAdjacentSeats && !request.best.allow_split) {
+      request.best.allow_split = true;
+      ++tally.split_retries;
+      continue;
+    }
+    const bool worth_retrying = outcome == Outcome::kSoldOut ||
+                                outcome == Outcome::kNoAdjacentSeats ||
+                                outcome == Outcome::kHoldTableFull;
+    if (!worth_retrying || attempt >= run.params.retries || run.SoldOut() ||
+        run.stop.load(std::memory_order_relaxed)) {
+      made.cycle = -1;
+      return made;
     }
     ++tally.retries;
     Pause(run.params);
@@ -475,6 +633,9 @@ void FinishHold(SharedRun& run, ThreadTally& tally, holdfast::BuyerId buyer,
     tally.Count(kOpConfirm, outcome);
     if (outcome == holdfast::Outcome::kOk) {
       RecordSold(run, tally, buyer, line.quantity, attempt.cycle);
+      if (run.ledger != nullptr) {  // --seated: whose seats these are now
+        run.ledger->Record(absl::MakeConstSpan(attempt.seats.data(), attempt.seat_count), buyer);
+      }
     } else {
       RecordLate(tally, outcome, line.quantity);
     }
@@ -546,7 +707,7 @@ void BuyerLoop(SharedRun& run, int thread_index, ThreadTally& tally, std::latch&
                       static_cast<uint32_t>(thread_index)};
   std::mt19937_64 rng(seeds);
   std::uniform_int_distribution<int64_t> pick_ticket(0, p.tickets - 1);
-  std::uniform_int_distribution<int64_t> pick_quantity(1, p.max_per_hold);
+  std::uniform_int_distribution<int64_t> pick_quantity(1, p.HoldUnitsMax());
   std::uniform_int_distribution<int> pick_dice(0, 99);
   size_t idle_picks = 0;
   start_line.arrive_and_wait();  // everybody presses F5 at noon
@@ -575,7 +736,8 @@ void BuyerLoop(SharedRun& run, int thread_index, ThreadTally& tally, std::latch&
     const auto quantity =
         static_cast<int32_t>(greedy ? pick_quantity(rng) : std::min(pick_quantity(rng), room));
     const holdfast::HoldLine line{.type = type, .quantity = quantity};
-    const Attempt attempt = HoldWithRetries(run, tally, buyer, line);
+    const Attempt attempt = p.seated ? HoldSeatsWithRetries(run, tally, buyer, quantity, rng)
+                                     : HoldWithRetries(run, tally, buyer, line);
     if (attempt.result.ok()) FinishHold(run, tally, buyer, line, attempt, pick_dice(rng));
   }
 }
@@ -685,6 +847,7 @@ struct Finals {
   double run_seconds = 0;     // noon until every buyer thread had stopped
   double create_seconds = 0;  // Sale::Create, which runs after noon
   double setup_seconds = 0;   // noon until the buyer threads were released
+  SeatAudit seats;            // --seated only
 };
 
 // Runs the buyers, the watcher and the sweeper from noon until the buyers stop, then waits
@@ -730,6 +893,7 @@ void Gather(SharedRun& run, const std::vector<ThreadTally>& tallies, Finals& fin
   finals.last_cycle_available = sale.CycleAvailable(run.params.cycles - 1);
   for (const ThreadTally& tally : tallies) finals.mine.Add(tally);
   finals.confirmed_counter = run.confirmed_units.load(std::memory_order_relaxed);
+  if (run.ledger != nullptr) finals.seats = AuditSeats(sale, *run.ledger);
 }
 
 // A check's verdict: how many problems, and the first few described.
@@ -967,14 +1131,60 @@ Check CheckEvents(const Params& p, const Finals& f) {
   return check;
 }
 
+// --seated, I1 for seats: no seat confirmed twice, and the sale's seats (sold bits, Seat()
+// and its buyer) agree with what the buyers confirmed.
+Check CheckSeatsSoldTwice(const Finals& f) {
+  Check check("seats sold twice");
+  const SeatAudit& a = f.seats;
+  if (!a.snapshot_ok) check.Problem(1, "SnapshotSeats refused spans of the right size");
+  if (a.sold_twice > 0) {
+    check.Problem(a.sold_twice, Num(a.sold_twice) + " confirmations of seats already bought");
+  }
+  if (a.disagreeing > 0) {
+    check.Problem(a.disagreeing, Num(a.disagreeing) +
+                                     " seats where the sale and the "
+                                     "confirmations disagree, e.g.:");
+    for (const std::string& example : a.examples) check.details.push_back("  " + example);
+  }
+  check.Equal("seats sold (sold bits) vs units sold", a.sold_bits, f.stats.sold_units);
+  check.Equal("seats held (held bits) after the final sweep", a.held_bits, 0);
+  return check;
+}
+
+// --seated: at sell-out every seat is sold exactly once (its sold bit set, one buyer).
+Check CheckSeatsSoldOnce(const Params& p, const Finals& f) {
+  Check check("seats not sold once");
+  if (f.stats.sold_units < p.tickets) {
+    check.skipped = "not sold out";
+    return check;
+  }
+  check.Equal("seats with their sold bit vs seats in the hall", f.seats.sold_bits, p.tickets);
+  check.Equal("seats with one recorded buyer vs seats in the hall", f.seats.recorded, p.tickets);
+  return check;
+}
+
 void PrintParameters(const Params& p) {
   std::printf("noon_rush: a ticket sale opens at noon; %lld buyers on %d threads press F5\n\n",
               static_cast<long long>(p.buyers), p.threads);
   std::printf("parameters\n");
-  std::printf(
-      "  tickets          %lld: regular %lld, student %lld, quota \"hall\" %lld over all types\n",
-      static_cast<long long>(p.tickets), static_cast<long long>(p.RegularUnits()),
-      static_cast<long long>(p.StudentUnits()), static_cast<long long>(p.tickets));
+  if (p.seated) {
+    std::printf(
+        "  seats            %lld: %d sections (%s, %s, %s, %s) x %d rows x %d seats, one type "
+        "each, quota \"hall\" over all\n",
+        static_cast<long long>(p.tickets), kHallSections, kHallSectionNames[0],
+        kHallSectionNames[1], kHallSectionNames[2], kHallSectionNames[3], kHallRows,
+        kHallSeatsPerRow);
+    std::printf(
+        "  seated requests  1..%d seats; %d%% named front-row seats, %d%% best available "
+        "accepting split seats\n",
+        p.seats_per_hold, p.front_row_pct, p.split_pct);
+  } else {
+    std::printf(
+        "  tickets          %lld: regular %lld, student %lld, quota \"hall\" %lld over all "
+        "types\n",
+        static_cast<long long>(p.tickets), static_cast<long long>(p.RegularUnits()),
+        static_cast<long long>(p.StudentUnits()), static_cast<long long>(p.tickets));
+  }
   std::printf(
       "  cycles           %d, opening %lld ms apart, allotment %lld each (the last "
       "%lld), rollover on\n",
@@ -991,7 +1201,7 @@ void PrintParameters(const Params& p) {
   std::printf(
       "  holds            1..%d units, ttl %lld ms; confirm %d%%, release %d%%, "
       "abandon %d%%\n",
-      p.max_per_hold, static_cast<long long>(p.ttl_ms), p.confirm_pct, p.release_pct,
+      p.HoldUnitsMax(), static_cast<long long>(p.ttl_ms), p.confirm_pct, p.release_pct,
       100 - p.confirm_pct - p.release_pct);
   std::printf(
       "  retries          %d on SoldOut/HoldTableFull, %lld us apart; %d%% of requests "
@@ -1060,6 +1270,23 @@ void PrintThroughput(const Finals& f) {
       static_cast<long long>(f.final_sweep_expired));
 }
 
+// --seated: the seat rate and how often buyers lost a seat or found no adjacent ones.
+void PrintSeats(const Finals& f) {
+  const double seconds = std::max(f.run_seconds - f.setup_seconds, 1e-9);
+  const auto n = [&](holdfast::Outcome o) {
+    return static_cast<long long>(f.mine.outcomes[kOpHold][static_cast<int>(o)]);
+  };
+  std::printf(
+      "seats: %lld sold (%s seats/s of buying); %lld holds of named front-row seats; Hold "
+      "answers SeatTaken %lld (%lld buyers then took the best available), NoAdjacentSeats "
+      "%lld (%lld then asked again accepting split seats)\n\n",
+      static_cast<long long>(f.stats.sold_units),
+      FormatRate(static_cast<double>(f.stats.sold_units) / seconds).c_str(),
+      static_cast<long long>(f.mine.front_row_holds), n(holdfast::Outcome::kSeatTaken),
+      static_cast<long long>(f.mine.front_row_fallbacks), n(holdfast::Outcome::kNoAdjacentSeats),
+      static_cast<long long>(f.mine.split_retries));
+}
+
 void PrintOutcomes(const Finals& f) {
   std::printf("outcomes (our counts per call; the sale's own count of all calls)\n");
   std::printf("  %-18s %12s %12s %12s %12s\n", "outcome", "Hold", "Confirm", "Release", "sale");
@@ -1104,6 +1331,7 @@ bool Report(SharedRun& run, const Finals& f) {
   PrintParameters(p);
   PrintTimeline(run, f);
   PrintThroughput(f);
+  if (p.seated) PrintSeats(f);
   PrintOutcomes(f);
   const BuyerScan scan = ScanBuyers(run);
   Check accounts("accounts not adding up");
@@ -1122,6 +1350,10 @@ bool Report(SharedRun& run, const Finals& f) {
   checks.push_back(CheckOutcomes(f));
   checks.push_back(CheckUnexpected(f));
   checks.push_back(CheckEvents(p, f));
+  if (p.seated) {
+    checks.push_back(CheckSeatsSoldTwice(f));
+    checks.push_back(CheckSeatsSoldOnce(p, f));
+  }
   return PrintChecks(checks);
 }
 
@@ -1139,6 +1371,10 @@ int RunSale(const Params& p) {
     return 2;
   }
   SharedRun run(p, **sale, noon);
+  if (p.seated) {
+    run.ledger = std::make_unique<SeatLedger>(kHallSeats);
+    run.front_rows = HallFrontRows(**sale);
+  }
   std::vector<ThreadTally> tallies(p.threads);
   SteadyClock::time_point buyers_stopped;
   RunBuyers(run, tallies, finals, buyers_stopped);

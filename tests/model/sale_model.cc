@@ -1,0 +1,822 @@
+// The reference model of holdfast::Sale (see sale_model.h): records and recomputation, no
+// cleverness. Each operation reads top to bottom like its contract in include/holdfast/sale.h.
+#include "tests/model/sale_model.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace holdfast::model {
+namespace {
+
+// HoldId layout, as types.h describes it (slot, generation, sale tag), with the widths of
+// lib/internal/hold_slot.h; the fuzzer static_asserts that the two agree.
+constexpr int kSlotBits = 24;
+constexpr int kGenerationBits = 27;
+constexpr uint64_t kGenerationMask = (uint64_t{1} << kGenerationBits) - 1;
+
+HoldId MakeId(uint32_t tag, uint64_t generation, uint32_t slot) {
+  return HoldId{(uint64_t{tag} << (kGenerationBits + kSlotBits)) | (generation << kSlotBits) |
+                slot};
+}
+uint32_t TagOf(HoldId id) {
+  return static_cast<uint32_t>(id.value >> (kGenerationBits + kSlotBits));
+}
+uint64_t GenerationOf(HoldId id) { return (id.value >> kSlotBits) & kGenerationMask; }
+uint32_t SlotOf(HoldId id) { return static_cast<uint32_t>(id.value & ((1u << kSlotBits) - 1)); }
+
+int64_t CeilMicros(int64_t ns) { return (ns + 999) / 1000; }
+
+// The library keeps a buyer's held + bought units in 39 bits and refuses past it.
+constexpr int64_t kClaimUnitsMax = (int64_t{1} << 39) - 1;
+
+absl::Status Bad(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+bool Within(int64_t value, int64_t low, int64_t high) { return value >= low && value <= high; }
+
+absl::Status ValidateTypesAndQuotas(const SaleConfig& c) {
+  if (c.types.empty() || c.types.size() > static_cast<size_t>(kTypesMax)) return Bad("types", "");
+  std::set<std::string> names;
+  for (const TicketTypeConfig& t : c.types) {
+    if (t.name.empty() || !names.insert(t.name).second) return Bad("types.name", t.name);
+    if (!Within(t.capacity, 0, kCapacityMax)) return Bad("types.capacity", "");
+  }
+  if (c.quotas.size() > static_cast<size_t>(kQuotasMax)) return Bad("quotas", "");
+  std::vector<int> quotas_per_type(c.types.size(), 0);
+  names.clear();
+  for (const QuotaConfig& q : c.quotas) {
+    if (q.name.empty() || !names.insert(q.name).second) return Bad("quotas.name", q.name);
+    if (!Within(q.capacity, 0, kCapacityMax)) return Bad("quotas.capacity", "");
+    if (q.types.empty()) return Bad("quotas.types", "empty");
+    std::set<TypeId> seen;
+    for (TypeId t : q.types) {
+      if (t >= c.types.size() || !seen.insert(t).second) return Bad("quotas.types", "");
+      if (++quotas_per_type[t] > kQuotasPerTypeMax) return Bad("quotas.types", "too many");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCyclesAndBounds(const SaleConfig& c) {
+  if (c.cycles.size() > static_cast<size_t>(kCyclesMax)) return Bad("cycles", "");
+  for (size_t i = 0; i < c.cycles.size(); ++i) {
+    const CycleConfig& cycle = c.cycles[i];
+    if (cycle.name.empty()) return Bad("cycles.name", "");
+    if (cycle.closes_at <= cycle.opens_at) return Bad("cycles.closes_at", "");
+    if (i > 0 && cycle.opens_at <= c.cycles[i - 1].opens_at) return Bad("cycles.opens_at", "");
+    if (!Within(cycle.allotment, 0, kCapacityMax)) return Bad("cycles.allotment", "");
+    if (!Within(cycle.per_buyer_max, 0, kCapacityMax)) return Bad("cycles.per_buyer_max", "");
+  }
+  if (c.hold_lifetime_max <= absl::ZeroDuration() || c.hold_lifetime_max > kHoldLifetimeMax) {
+    return Bad("hold_lifetime_max", "");
+  }
+  if (c.hold_ttl_default <= absl::ZeroDuration() || c.hold_ttl_default > c.hold_lifetime_max) {
+    return Bad("hold_ttl_default", "");
+  }
+  if (!Within(c.per_buyer_units_max, 0, kCapacityMax) ||
+      !Within(c.per_buyer_holds_max, 0, kHoldsMax) ||
+      !Within(c.units_per_hold_max, 1, kUnitsPerHoldMax) || !Within(c.holds_max, 64, kHoldsMax) ||
+      !Within(c.buyers_max, 1, kBuyersMax) ||
+      !Within(c.idempotency_keys_max, 0, kIdempotencyKeysMax) ||
+      !Within(c.events_max, 0, kEventsMax)) {
+    return Bad("bounds", "");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SaleModel::Validate(const SaleConfig& config) {
+  if (absl::Status s = ValidateTypesAndQuotas(config); !s.ok()) return s;
+  return ValidateCyclesAndBounds(config);
+}
+
+SaleModel::SaleModel(const SaleConfig& config, ModelOptions options)
+    : config_(config),
+      options_(options),
+      cycle_left_(config.cycles.size()),
+      cycle_sealed_(config.cycles.size(), false),
+      type_sold_(config.types.size()),
+      type_released_(config.types.size()),
+      type_expired_(config.types.size()),
+      type_held_ever_(config.types.size()),
+      outcomes_(kOutcomeCount) {
+  for (size_t c = 0; c < config.cycles.size(); ++c) cycle_left_[c] = config.cycles[c].allotment;
+  if (options.identity == IdentityMode::kExact) slots_.resize(config.holds_max);
+}
+
+void SaleModel::SetTime(int64_t now_ns, absl::Time wall) {
+  now_ns_ = now_ns;
+  wall_ = wall;
+}
+
+Outcome SaleModel::Count(Outcome outcome) {
+  ++outcomes_[static_cast<int>(outcome)];
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counters, recomputed from the hold records every time (slow and plain on purpose).
+
+int64_t SaleModel::TypeHeld(TypeId type) const {
+  int64_t units = 0;
+  for (const HoldRecord& h : holds_) {
+    if (h.state != HoldState::kHeld) continue;
+    for (const auto& [t, q] : h.lines) units += t == type ? q : 0;
+  }
+  return units;
+}
+
+int64_t SaleModel::TypeRoom(TypeId type) const {
+  return config_.types[type].capacity - TypeHeld(type) - type_sold_[type];
+}
+
+int64_t SaleModel::QuotaRoom(int quota) const {
+  int64_t room = config_.quotas[quota].capacity;
+  for (TypeId t : config_.quotas[quota].types) room -= TypeHeld(t) + type_sold_[t];
+  return room;
+}
+
+int64_t SaleModel::BuyerLiveHolds(BuyerId buyer) const {
+  return std::count_if(holds_.begin(), holds_.end(), [&](const HoldRecord& h) {
+    return h.buyer == buyer && h.state == HoldState::kHeld;
+  });
+}
+
+int64_t SaleModel::BuyerHeldUnits(BuyerId buyer) const {
+  int64_t units = 0;
+  for (const HoldRecord& h : holds_) {
+    if (h.buyer == buyer && h.state == HoldState::kHeld) units += h.units;
+  }
+  return units;
+}
+
+int64_t SaleModel::BuyerBoughtUnits(BuyerId buyer) const {
+  int64_t units = 0;
+  for (const HoldRecord& h : holds_) {
+    if (h.buyer == buyer && h.state == HoldState::kConfirmed) units += h.units;
+  }
+  return units;
+}
+
+// "Units one buyer may hold + buy within this cycle": its live and confirmed holds made in it.
+int64_t SaleModel::BuyerCycleUnits(BuyerId buyer, int cycle) const {
+  int64_t units = 0;
+  for (const HoldRecord& h : holds_) {
+    const bool counts = h.state == HoldState::kHeld || h.state == HoldState::kConfirmed;
+    if (h.buyer == buyer && h.cycle == cycle && counts) units += h.units;
+  }
+  return units;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cycles: a cycle runs from its opens_at to its closes_at or the next opens_at. Once over it is
+// sealed: its unsold allotment moves to the next cycle when it rolls over, or is gone.
+
+SaleModel::CycleAt SaleModel::LocateCycle(absl::Time wall) {
+  CycleAt at;
+  for (size_t c = 0; c < config_.cycles.size(); ++c) {
+    if (config_.cycles[c].opens_at <= wall) at.index = static_cast<int>(c);
+  }
+  at.open = at.index >= 0 && wall < config_.cycles[at.index].closes_at;
+  at.ended = at.index < 0 ? 0 : (at.open ? at.index : at.index + 1);
+  SealThrough(at.ended);
+  return at;
+}
+
+void SaleModel::SealThrough(int target) {
+  for (; sealed_through_ < target; ++sealed_through_) {
+    const int c = sealed_through_;
+    const int64_t left = cycle_left_[c];
+    cycle_left_[c] = 0;
+    cycle_sealed_[c] = true;
+    if (left > 0 && config_.cycles[c].rollover) GiveToCycle(c + 1, left);
+  }
+}
+
+// Units coming back to a cycle: to it while it runs; past its end, on along the rollover chain
+// to the first cycle that still runs, or nowhere once a cycle without rollover is passed.
+void SaleModel::GiveToCycle(int cycle, int64_t units) {
+  for (; cycle < static_cast<int>(config_.cycles.size()); ++cycle) {
+    if (!cycle_sealed_[cycle]) {
+      cycle_left_[cycle] += units;
+      return;
+    }
+    if (!config_.cycles[cycle].rollover) return;
+  }
+}
+
+Outcome SaleModel::CycleForHold(int& cycle) {
+  cycle = -1;
+  if (config_.cycles.empty()) return Outcome::kOk;
+  const CycleAt at = LocateCycle(wall_);
+  if (at.index < 0) return Outcome::kNotOpen;
+  if (!at.open) {
+    return at.index + 1 == static_cast<int>(config_.cycles.size()) ? Outcome::kClosed
+                                                                   : Outcome::kNotOpen;
+  }
+  // The wall clock stepped back into a cycle that already ended: it stays ended.
+  if (at.index < sealed_through_) return Outcome::kClosed;
+  cycle = at.index;
+  return Outcome::kOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hold
+
+bool SaleModel::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
+                         const HoldOptions& options, Plan& plan) const {
+  if (buyer == kReservedBuyer || lines.empty() || lines.size() > kLinesPerHoldMax) return false;
+  for (const HoldLine& line : lines) {
+    if (line.quantity <= 0 || line.type >= config_.types.size()) return false;
+    plan.units += line.quantity;
+    auto merged = std::find_if(plan.lines.begin(), plan.lines.end(),
+                               [&](const auto& l) { return l.first == line.type; });
+    if (merged == plan.lines.end()) {
+      plan.lines.emplace_back(line.type, line.quantity);
+    } else {
+      merged->second += line.quantity;
+    }
+  }
+  if (plan.units > config_.units_per_hold_max) return false;
+  const absl::Duration ttl =
+      options.ttl == absl::ZeroDuration() ? config_.hold_ttl_default : options.ttl;
+  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) return false;
+  plan.ttl_ns = absl::ToInt64Nanoseconds(ttl);
+  plan.key = options.idempotency_key;
+  return plan.key == 0 || config_.idempotency_keys_max > 0;
+}
+
+std::vector<ClaimStep> SaleModel::Steps(BuyerId buyer, const Plan& plan, int cycle) const {
+  std::vector<ClaimStep> steps;
+  steps.push_back({ClaimStep::kBuyer, static_cast<int64_t>(buyer), plan.units});
+  if (cycle >= 0) {
+    if (config_.cycles[cycle].per_buyer_max > 0) {
+      steps.push_back({ClaimStep::kCycleBuyer, cycle, plan.units});
+    }
+    steps.push_back({ClaimStep::kCycle, cycle, plan.units});
+  }
+  for (const auto& [type, quantity] : plan.lines)
+    steps.push_back({ClaimStep::kType, type, quantity});
+  for (const auto& [type, quantity] : plan.lines) {
+    for (size_t q = 0; q < config_.quotas.size(); ++q) {
+      const std::vector<TypeId>& members = config_.quotas[q].types;
+      if (std::find(members.begin(), members.end(), type) != members.end()) {
+        steps.push_back({ClaimStep::kQuota, static_cast<int64_t>(q), quantity});
+      }
+    }
+  }
+  return steps;
+}
+
+// Walks the claims in order and names the first that is short; units other holds have in flight
+// count as taken. The buyer's cycle step is keyed by (buyer, cycle): an in-flight claim of the
+// same buyer in the same cycle counts.
+Outcome SaleModel::CheckClaims(BuyerId buyer, const Plan& plan, int cycle,
+                               absl::Span<const InFlightClaim> in_flight, ClaimStep* failed) const {
+  auto taken = [&](const ClaimStep& step, BuyerId owner, int64_t& holds) {
+    int64_t units = 0;
+    for (const InFlightClaim& other : in_flight) {
+      BuyerId other_buyer = 0;
+      for (const ClaimStep& s : other.claims) {
+        if (s.kind == ClaimStep::kBuyer) other_buyer = static_cast<BuyerId>(s.index);
+        if (s.kind != step.kind || s.index != step.index) continue;
+        if (s.kind == ClaimStep::kCycleBuyer && other_buyer != owner) continue;
+        units += s.units;
+        holds += s.kind == ClaimStep::kBuyer ? 1 : 0;
+      }
+    }
+    return units;
+  };
+  // This hold's own earlier steps count too: two lines may claim one quota.
+  std::map<std::pair<int, int64_t>, int64_t> mine;
+  for (const ClaimStep& step : Steps(buyer, plan, cycle)) {
+    int64_t holds = 0;
+    int64_t& own = mine[{step.kind, step.index}];
+    const int64_t busy = taken(step, buyer, holds) + own;
+    own += step.units;
+    if (failed != nullptr) *failed = step;
+    switch (step.kind) {
+      case ClaimStep::kBuyer: {
+        const int64_t holds_max = config_.per_buyer_holds_max;
+        if (holds_max > 0 && BuyerLiveHolds(buyer) + holds >= holds_max) {
+          return Outcome::kTooManyHolds;
+        }
+        const int64_t units_max = config_.per_buyer_units_max > 0
+                                      ? std::min(config_.per_buyer_units_max, kClaimUnitsMax)
+                                      : kClaimUnitsMax;
+        const int64_t claimed = BuyerHeldUnits(buyer) + BuyerBoughtUnits(buyer) + busy;
+        if (claimed + plan.units > units_max) return Outcome::kBuyerLimit;
+        break;
+      }
+      case ClaimStep::kCycleBuyer:
+        if (BuyerCycleUnits(buyer, cycle) + busy + plan.units >
+            config_.cycles[cycle].per_buyer_max) {
+          return Outcome::kBuyerLimit;
+        }
+        break;
+      case ClaimStep::kCycle:
+        if (cycle_sealed_[cycle]) return Outcome::kClosed;
+        if (cycle_left_[cycle] - busy < step.units) return Outcome::kSoldOut;
+        break;
+      case ClaimStep::kType:
+        if (TypeRoom(static_cast<TypeId>(step.index)) - busy < step.units) return Outcome::kSoldOut;
+        break;
+      case ClaimStep::kQuota:
+        if (QuotaRoom(static_cast<int>(step.index)) - busy < step.units) return Outcome::kSoldOut;
+        break;
+    }
+  }
+  return Outcome::kOk;
+}
+
+// I5: a short claim is never answered while a dead hold holds what was needed. Expire every dead
+// hold and check again, as long as that frees something.
+Outcome SaleModel::ClaimWithRetry(BuyerId buyer, const Plan& plan, int cycle) {
+  for (;;) {
+    ClaimStep failed;
+    const Outcome outcome = CheckClaims(buyer, plan, cycle, {}, &failed);
+    if (DeadHoldsMayMatter(outcome, buyer, failed) && ExpireDead(now_ns_) > 0) continue;
+    return outcome;
+  }
+}
+
+// The library skips the expiry scan where no dead hold can be in the way: a buyer limit of a
+// buyer with no holds (its bought units made the limit), or a ticket type with no held units.
+bool SaleModel::DeadHoldsMayMatter(Outcome outcome, BuyerId buyer, const ClaimStep& failed) const {
+  switch (outcome) {
+    case Outcome::kBuyerLimit:
+    case Outcome::kTooManyHolds:
+      return BuyerLiveHolds(buyer) > 0;
+    case Outcome::kSoldOut:
+      return failed.kind != ClaimStep::kType || TypeHeld(static_cast<TypeId>(failed.index)) > 0;
+    default:
+      return false;
+  }
+}
+
+// A keyed hold answers a repeated key while it is live, or confirmed and still remembered (its
+// id resolves, or the buyer's recent confirmations name it). A dead one is expired on the way.
+bool SaleModel::KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id) {
+  if (id.value == 0) return false;
+  const Resolved r = Resolve(id, buyer);
+  if (r.error == Outcome::kUnknownHold) return RecentlyConfirmed(buyer, id);
+  if (r.error != Outcome::kOk || holds_[r.hold].key != key) return false;
+  HoldRecord& hold = holds_[r.hold];
+  if (hold.state == HoldState::kHeld) {
+    if (!Dead(hold, now_ns_)) return true;
+    End(r.hold, HoldState::kExpired, now_ns_);
+    return false;
+  }
+  // kLoose: a confirmed hold counts as remembered (the checker keeps every buyer within the
+  // ring of recent confirmations, so it is remembered either way).
+  return hold.state == HoldState::kConfirmed;
+}
+
+HoldId SaleModel::StandingKeyedHold(BuyerId buyer, uint64_t key) {
+  auto entry = keys_.find({buyer, key});
+  if (entry == keys_.end()) return {};
+  return KeyedHoldStands(buyer, key, entry->second) ? entry->second : HoldId{};
+}
+
+// Takes a hold slot (kExact: the lowest free one; kLoose: only the bound is kept) and the key's
+// entry. False, with nothing taken, when either table is full.
+bool SaleModel::TakeSlot(BuyerId buyer, uint64_t key, int& slot) {
+  slot = -1;
+  auto live = [&] {
+    return std::count_if(holds_.begin(), holds_.end(),
+                         [](const HoldRecord& h) { return h.state == HoldState::kHeld; });
+  };
+  if (live() >= config_.holds_max && (ExpireDead(now_ns_) == 0 || live() >= config_.holds_max)) {
+    return false;
+  }
+  if (options_.identity == IdentityMode::kExact) {
+    for (size_t s = 0; s < slots_.size() && slot < 0; ++s) {
+      if (!slots_[s].occupied) slot = static_cast<int>(s);
+    }
+    SlotRecord& record = slots_[slot];
+    if (!record.free_state) ++record.generation;
+    record.free_state = false;
+    record.occupied = true;
+    record.hold = -1;
+    record.buyer = buyer;
+  }
+  if (key != 0 && keys_.count({buyer, key}) == 0 &&
+      keys_.size() >= static_cast<size_t>(config_.idempotency_keys_max)) {
+    DropSlot(slot);  // the generation is spent all the same
+    return false;
+  }
+  if (key != 0) keys_[{buyer, key}] = HoldId{};
+  return true;
+}
+
+void SaleModel::DropSlot(int slot) {
+  if (slot >= 0) slots_[slot].occupied = false;
+}
+
+HoldResult SaleModel::Create(BuyerId buyer, const Plan& plan, int cycle, int slot,
+                             HoldId fresh_id) {
+  HoldRecord hold;
+  hold.id = options_.identity == IdentityMode::kExact
+                ? MakeId(options_.tag, slots_[slot].generation, static_cast<uint32_t>(slot))
+                : fresh_id;
+  hold.buyer = buyer;
+  hold.lines = plan.lines;
+  hold.units = plan.units;
+  hold.cycle = cycle;
+  hold.created_ns = now_ns_;
+  hold.deadline_ns = now_ns_ + CeilMicros(plan.ttl_ns) * 1000;
+  hold.key = plan.key;
+  holds_.push_back(hold);
+  if (cycle >= 0) cycle_left_[cycle] -= plan.units;  // what this cycle released to the hold
+  if (slot >= 0) slots_[slot].hold = static_cast<int>(holds_.size() - 1);
+  if (plan.key != 0) keys_[{buyer, plan.key}] = hold.id;
+  ++holds_created_;
+  for (const auto& [type, quantity] : plan.lines) type_held_ever_[type] += quantity;
+  Publish(EventKind::kHeld, hold, now_ns_);
+  return {Count(Outcome::kOk), hold.id};
+}
+
+HoldResult SaleModel::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
+                           const HoldOptions& options, HoldId fresh_id) {
+  Plan plan;
+  if (!PlanHold(buyer, lines, options, plan)) return {Count(Outcome::kInvalidArgument), {}};
+  // A repeated key answers before anything else, even outside the window.
+  if (plan.key != 0) {
+    if (HoldId standing = StandingKeyedHold(buyer, plan.key); standing.value != 0) {
+      return {Count(Outcome::kOk), standing};
+    }
+  }
+  int cycle = -1;
+  if (Outcome o = CycleForHold(cycle); o != Outcome::kOk) return {Count(o), {}};
+  if (buyers_.count(buyer) == 0) {
+    if (buyers_.size() >= static_cast<size_t>(config_.buyers_max)) {
+      return {Count(Outcome::kBuyerTableFull), {}};
+    }
+    buyers_[buyer];  // tracked from its first valid Hold in an open window, even a failing one
+  }
+  int slot = -1;
+  if (!TakeSlot(buyer, plan.key, slot)) return {Count(Outcome::kHoldTableFull), {}};
+  const Outcome outcome = ClaimWithRetry(buyer, plan, cycle);
+  if (outcome != Outcome::kOk) {
+    DropSlot(slot);
+    return {Count(outcome), {}};
+  }
+  return Create(buyer, plan, cycle, slot, fresh_id);
+}
+
+std::vector<ClaimStep> SaleModel::ClaimsOf(BuyerId buyer, absl::Span<const HoldLine> lines) const {
+  Plan plan;
+  if (!PlanHold(buyer, lines, {}, plan)) return {};
+  int cycle = -1;
+  if (!config_.cycles.empty()) {
+    // The cycle a Hold would claim from now, without sealing anything (this is a query).
+    SaleModel copy = *this;
+    if (copy.CycleForHold(cycle) != Outcome::kOk) return {};
+  }
+  return Steps(buyer, plan, cycle);
+}
+
+Outcome SaleModel::HoldWithInFlight(BuyerId buyer, absl::Span<const HoldLine> lines,
+                                    const HoldOptions& options,
+                                    absl::Span<const InFlightClaim> in_flight) {
+  Plan plan;
+  if (!PlanHold(buyer, lines, options, plan)) return Count(Outcome::kInvalidArgument);
+  if (plan.key != 0 && StandingKeyedHold(buyer, plan.key).value != 0) return Count(Outcome::kOk);
+  int cycle = -1;
+  if (Outcome o = CycleForHold(cycle); o != Outcome::kOk) return Count(o);
+  if (buyers_.count(buyer) == 0) {
+    if (buyers_.size() >= static_cast<size_t>(config_.buyers_max)) {
+      return Count(Outcome::kBuyerTableFull);
+    }
+    buyers_[buyer];
+  }
+  int slot = -1;
+  if (!TakeSlot(buyer, plan.key, slot)) return Count(Outcome::kHoldTableFull);
+  DropSlot(slot);
+  // Where a dead hold could matter, the library answers short only after a reclaim.
+  ClaimStep failed;
+  Outcome outcome = CheckClaims(buyer, plan, cycle, in_flight, &failed);
+  if (DeadHoldsMayMatter(outcome, buyer, failed) && ExpireDead(now_ns_) > 0) {
+    outcome = CheckClaims(buyer, plan, cycle, in_flight);
+  }
+  return Count(outcome);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confirm, Release, Extend: resolve the handle, then one decision on the hold's state.
+
+SaleModel::Resolved SaleModel::Resolve(HoldId id, BuyerId buyer) const {
+  Resolved r;
+  r.error = Outcome::kUnknownHold;
+  if (id.value == 0) return r;
+  if (options_.identity == IdentityMode::kLoose) {
+    for (size_t i = 0; i < holds_.size(); ++i) {
+      if (holds_[i].id != id) continue;
+      r.hold = static_cast<int>(i);
+      r.maybe_reused = holds_[i].state != HoldState::kHeld;
+      r.error = holds_[i].buyer == buyer ? Outcome::kOk : Outcome::kNotOwner;
+    }
+    return r;
+  }
+  if (TagOf(id) != options_.tag || SlotOf(id) >= slots_.size()) return r;
+  const SlotRecord& slot = slots_[SlotOf(id)];
+  if (slot.free_state || slot.generation != GenerationOf(id)) return r;
+  // The slot still describes this id's hold (or the failed hold that spent its generation).
+  r.error = slot.buyer == buyer ? Outcome::kOk : Outcome::kNotOwner;
+  r.hold = slot.hold;
+  if (r.error == Outcome::kOk && r.hold < 0) r.error = Outcome::kUnknownHold;
+  return r;
+}
+
+bool SaleModel::RecentlyConfirmed(BuyerId buyer, HoldId id) const {
+  auto it = buyers_.find(buyer);
+  if (id.value == 0 || it == buyers_.end()) return false;
+  const std::vector<uint64_t>& recent = it->second.recent_confirmed;
+  return std::find(recent.begin(), recent.end(), id.value) != recent.end();
+}
+
+Outcome SaleModel::ConfirmResolved(const Resolved& r, HoldId id, BuyerId buyer, ConfirmMode mode) {
+  const Outcome already =
+      mode == ConfirmMode::kRetryIsOk ? Outcome::kOk : Outcome::kAlreadyConfirmed;
+  if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, id)) return already;
+  if (r.error != Outcome::kOk) return r.error;
+  HoldRecord& hold = holds_[r.hold];
+  switch (hold.state) {
+    case HoldState::kHeld:
+      if (Dead(hold, now_ns_)) {
+        End(r.hold, HoldState::kExpired, now_ns_);  // I4: expired even if nothing swept it
+        return Outcome::kExpired;
+      }
+      End(r.hold, HoldState::kConfirmed, now_ns_);
+      return Outcome::kOk;
+    case HoldState::kConfirmed:
+      return already;
+    case HoldState::kExpired:
+      return Outcome::kExpired;
+    case HoldState::kReleased:
+      return Outcome::kUnknownHold;
+  }
+  return Outcome::kUnknownHold;
+}
+
+Outcome SaleModel::ReleaseResolved(const Resolved& r, HoldId id, BuyerId buyer) {
+  if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, id)) {
+    return Outcome::kAlreadyConfirmed;
+  }
+  if (r.error != Outcome::kOk) return r.error;
+  HoldRecord& hold = holds_[r.hold];
+  switch (hold.state) {
+    case HoldState::kHeld: {
+      const bool dead = Dead(hold, now_ns_);
+      End(r.hold, dead ? HoldState::kExpired : HoldState::kReleased, now_ns_);
+      return dead ? Outcome::kExpired : Outcome::kOk;
+    }
+    case HoldState::kConfirmed:
+      return Outcome::kAlreadyConfirmed;
+    case HoldState::kExpired:
+      return Outcome::kExpired;
+    case HoldState::kReleased:
+      return Outcome::kUnknownHold;
+  }
+  return Outcome::kUnknownHold;
+}
+
+Outcome SaleModel::ExtendResolved(const Resolved& r, HoldId id, BuyerId buyer, absl::Duration ttl) {
+  if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, id)) {
+    return Outcome::kAlreadyConfirmed;
+  }
+  if (r.error != Outcome::kOk) return r.error;
+  HoldRecord& hold = holds_[r.hold];
+  switch (hold.state) {
+    case HoldState::kHeld: {
+      if (Dead(hold, now_ns_)) {
+        End(r.hold, HoldState::kExpired, now_ns_);
+        return Outcome::kExpired;
+      }
+      // now + ttl, cut at creation + hold_lifetime_max (whole microseconds, as the library).
+      const int64_t lifetime_us = absl::ToInt64Microseconds(config_.hold_lifetime_max);
+      const int64_t offset_us = std::min(
+          CeilMicros(now_ns_ + absl::ToInt64Nanoseconds(ttl) - hold.created_ns), lifetime_us);
+      hold.deadline_ns = hold.created_ns + offset_us * 1000;
+      return Outcome::kOk;
+    }
+    case HoldState::kConfirmed:
+      return Outcome::kAlreadyConfirmed;
+    case HoldState::kExpired:
+      return Outcome::kExpired;
+    case HoldState::kReleased:
+      return Outcome::kUnknownHold;
+  }
+  return Outcome::kUnknownHold;
+}
+
+Answer SaleModel::Confirm(HoldId id, BuyerId buyer, ConfirmMode mode) {
+  const Resolved r = Resolve(id, buyer);
+  Answer a;
+  if (r.maybe_reused) a.also = ConfirmResolved({.error = Outcome::kUnknownHold}, id, buyer, mode);
+  a.outcome = Count(ConfirmResolved(r, id, buyer, mode));
+  if (!r.maybe_reused) a.also = a.outcome;
+  return a;
+}
+
+Answer SaleModel::Release(HoldId id, BuyerId buyer) {
+  const Resolved r = Resolve(id, buyer);
+  Answer a;
+  if (r.maybe_reused) a.also = ReleaseResolved({.error = Outcome::kUnknownHold}, id, buyer);
+  a.outcome = Count(ReleaseResolved(r, id, buyer));
+  if (!r.maybe_reused) a.also = a.outcome;
+  return a;
+}
+
+Answer SaleModel::Extend(HoldId id, BuyerId buyer, absl::Duration ttl) {
+  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+    const Outcome o = Count(Outcome::kInvalidArgument);
+    return {o, o};
+  }
+  const Resolved r = Resolve(id, buyer);
+  Answer a;
+  if (r.maybe_reused) a.also = ExtendResolved({.error = Outcome::kUnknownHold}, id, buyer, ttl);
+  a.outcome = Count(ExtendResolved(r, id, buyer, ttl));
+  if (!r.maybe_reused) a.also = a.outcome;
+  return a;
+}
+
+void SaleModel::Recount(const Answer& answer, Outcome answered) {
+  --outcomes_[static_cast<int>(answer.outcome)];
+  ++outcomes_[static_cast<int>(answered)];
+}
+
+// The one place a hold ends (I3): confirmed units stay sold; released or expired units go back
+// to the types, quotas and the hold's cycle (the types and quotas are recomputed from records).
+void SaleModel::End(int index, HoldState to, int64_t at_ns) {
+  HoldRecord& hold = holds_[index];
+  hold.state = to;
+  EventKind kind = EventKind::kConfirmed;
+  for (const auto& [type, quantity] : hold.lines) {
+    if (to == HoldState::kConfirmed) type_sold_[type] += quantity;
+    if (to == HoldState::kReleased) type_released_[type] += quantity;
+    if (to == HoldState::kExpired) type_expired_[type] += quantity;
+  }
+  if (to == HoldState::kConfirmed) {
+    ++holds_confirmed_;
+    BuyerRecord& buyer = buyers_[hold.buyer];
+    if (buyer.recent_confirmed.size() < kRecentConfirmed) buyer.recent_confirmed.resize(3, 0);
+    buyer.recent_confirmed[buyer.confirmed_count++ % kRecentConfirmed] = hold.id.value;
+  } else {
+    if (hold.cycle >= 0) GiveToCycle(hold.cycle, hold.units);
+    ++(to == HoldState::kReleased ? holds_released_ : holds_expired_);
+    kind = to == HoldState::kReleased ? EventKind::kReleased : EventKind::kExpired;
+  }
+  Publish(kind, hold, at_ns);
+  if (options_.identity == IdentityMode::kExact) {
+    slots_[SlotOf(hold.id)].occupied = false;
+  }
+}
+
+// Expires every dead hold. The order shows only in the events; kExact follows the library's
+// scan, by slot index.
+int64_t SaleModel::ExpireDead(int64_t at_ns) {
+  std::vector<int> dead;
+  for (size_t i = 0; i < holds_.size(); ++i) {
+    if (holds_[i].state == HoldState::kHeld && Dead(holds_[i], at_ns)) {
+      dead.push_back(static_cast<int>(i));
+    }
+  }
+  if (options_.identity == IdentityMode::kExact) {
+    std::sort(dead.begin(), dead.end(),
+              [&](int a, int b) { return SlotOf(holds_[a].id) < SlotOf(holds_[b].id); });
+  }
+  for (int i : dead) End(i, HoldState::kExpired, at_ns);
+  return static_cast<int64_t>(dead.size());
+}
+
+int64_t SaleModel::Sweep() { return ExpireDead(now_ns_); }
+int64_t SaleModel::SweepAt(int64_t at_ns) { return ExpireDead(std::min(at_ns, now_ns_)); }
+
+void SaleModel::Publish(EventKind kind, const HoldRecord& hold, int64_t at_ns) {
+  if (config_.events_max == 0) return;
+  if (events_.size() >= static_cast<size_t>(config_.events_max)) {
+    ++events_dropped_;
+    return;
+  }
+  events_.push_back(Event{.kind = kind,
+                          .hold = hold.id,
+                          .buyer = hold.buyer,
+                          .units = static_cast<int32_t>(hold.units),
+                          .monotonic_ns = at_ns});
+}
+
+std::vector<Event> SaleModel::DrainEvents(size_t max) {
+  std::vector<Event> out;
+  while (out.size() < max && !events_.empty()) {
+    out.push_back(events_.front());
+    events_.pop_front();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+int64_t SaleModel::TypeAvailable(TypeId type) const {
+  return type < config_.types.size() ? TypeRoom(type) : 0;
+}
+
+int64_t SaleModel::QuotaAvailable(int quota) const {
+  return quota >= 0 && static_cast<size_t>(quota) < config_.quotas.size() ? QuotaRoom(quota) : 0;
+}
+
+int64_t SaleModel::CycleAvailable(int cycle) {
+  if (cycle < 0 || static_cast<size_t>(cycle) >= config_.cycles.size()) return 0;
+  const CycleAt at = LocateCycle(wall_);
+  return cycle < at.ended ? 0 : cycle_left_[cycle];
+}
+
+int SaleModel::CurrentCycle() {
+  if (config_.cycles.empty()) return -1;
+  const CycleAt at = LocateCycle(wall_);
+  return at.open ? at.index : -1;
+}
+
+int64_t SaleModel::Available(TypeId type) {
+  if (type >= config_.types.size()) return 0;
+  int64_t available = TypeRoom(type);
+  for (size_t q = 0; q < config_.quotas.size(); ++q) {
+    const std::vector<TypeId>& members = config_.quotas[q].types;
+    if (std::find(members.begin(), members.end(), type) != members.end()) {
+      available = std::min(available, QuotaRoom(static_cast<int>(q)));
+    }
+  }
+  if (!config_.cycles.empty()) {
+    const int cycle = CurrentCycle();
+    available = cycle < 0 ? 0 : std::min(available, cycle_left_[cycle]);
+  }
+  return available;
+}
+
+BuyerCounts SaleModel::Buyer(BuyerId buyer) const {
+  BuyerCounts counts;
+  counts.held_units = BuyerHeldUnits(buyer);
+  counts.bought_units = BuyerBoughtUnits(buyer);
+  counts.live_holds = static_cast<int32_t>(BuyerLiveHolds(buyer));
+  return counts;
+}
+
+TypeStats SaleModel::TypeStatsOf(TypeId type) const {
+  TypeStats stats;
+  if (type >= config_.types.size()) return stats;
+  stats.capacity = config_.types[type].capacity;
+  stats.available = TypeRoom(type);
+  stats.held_units = TypeHeld(type);
+  stats.sold_units = type_sold_[type];
+  stats.released_units = type_released_[type];
+  stats.expired_units = type_expired_[type];
+  return stats;
+}
+
+SaleStats SaleModel::Stats() const {
+  SaleStats stats;
+  for (TypeId t = 0; t < config_.types.size(); ++t) {
+    stats.held_units += TypeHeld(t);
+    stats.sold_units += type_sold_[t];
+    stats.released_units += type_released_[t];
+    stats.expired_units += type_expired_[t];
+  }
+  stats.live_holds = std::count_if(holds_.begin(), holds_.end(),
+                                   [](const HoldRecord& h) { return h.state == HoldState::kHeld; });
+  stats.holds_created = holds_created_;
+  stats.holds_confirmed = holds_confirmed_;
+  stats.holds_released = holds_released_;
+  stats.holds_expired = holds_expired_;
+  for (int o = 0; o < kOutcomeCount; ++o) stats.outcomes[o] = outcomes_[o];
+  stats.events_dropped = events_dropped_;
+  return stats;
+}
+
+std::string SaleModel::Fingerprint() const {
+  std::ostringstream os;
+  for (const HoldRecord& h : holds_) {
+    os << h.id.value << ':' << h.buyer << ':' << static_cast<int>(h.state) << ':' << h.deadline_ns
+       << ':' << h.units << ';';
+  }
+  os << '|';
+  for (const auto& [buyer, record] : buyers_) {
+    os << buyer << ':' << record.confirmed_count;
+    for (uint64_t id : record.recent_confirmed) os << ',' << id;
+    os << ';';
+  }
+  os << '|';
+  for (const auto& [pair, id] : keys_)
+    os << pair.first << ':' << pair.second << '=' << id.value << ';';
+  os << '|' << sealed_through_;
+  for (int64_t left : cycle_left_) os << ',' << left;
+  os << '|';
+  for (int64_t count : outcomes_) os << count << ',';
+  return os.str();
+}
+
+}  // namespace holdfast::model
