@@ -1,0 +1,134 @@
+"""holdfast: lock-free ticket-inventory holds with expiry, from Python.
+
+A Sale sells a limited stock to a crowd without ever selling too much:
+buyers take holds that expire unless confirmed, within per-buyer limits and
+sales-cycle windows. The core is the C++ library; every call releases the
+GIL, so Python threads hold and confirm in parallel.
+
+    import holdfast
+    from datetime import timedelta
+
+    sale = holdfast.Sale(types={"regular": 300}, per_buyer_units_max=4)
+    try:
+        hold = sale.hold(buyer=7, lines="regular", quantity=2, ttl=timedelta(minutes=5))
+    except holdfast.SoldOut:
+        ...
+    hold.confirm()
+
+    outcome, hold = sale.try_hold(8, "regular")   # no exceptions, for hot loops
+
+Expected outcomes are raised as subclasses of HoldfastError (SoldOut,
+BuyerLimit, Expired, ...), each carrying its Outcome; see DESIGN.md §2-3 for
+the guarantees and include/holdfast/sale.h for each call's exact outcomes.
+"""
+
+from holdfast._outcome import (
+    AlreadyConfirmed,
+    BuyerLimit,
+    BuyerTableFull,
+    Closed,
+    ConfigError,
+    ConfirmMode,
+    EventKind,
+    EXCEPTIONS,
+    Expired,
+    HoldfastError,
+    HoldTableFull,
+    InvalidArgument,
+    NoAdjacentSeats,
+    NotOpen,
+    NotOwner,
+    Outcome,
+    SeatTaken,
+    SoldOut,
+    TooManyHolds,
+    UnknownHold,
+)
+from holdfast._records import BuyerCounts, Event, SaleStats, TypeStats
+from holdfast._config import Cycle, Quota, SaleConfig, TicketType, make_config, validate_config
+from holdfast import _core
+from holdfast._core import (
+    BUYERS_MAX,
+    CAPACITY_MAX,
+    CYCLES_MAX,
+    EVENTS_MAX,
+    HOLD_LIFETIME_MAX,
+    HOLDS_MAX,
+    IDEMPOTENCY_KEYS_MAX,
+    LINES_PER_HOLD_MAX,
+    QUOTAS_MAX,
+    QUOTAS_PER_TYPE_MAX,
+    RESERVED_BUYER,
+    TYPES_MAX,
+    UNITS_PER_HOLD_MAX,
+    Clock,
+    Hold,
+    ManualClock,
+    Sweeper,
+    SystemClock,
+)
+from holdfast._sale import Sale
+
+__version__ = ".".join(str(part) for part in _core.VERSION)
+
+__all__ = [
+    "AlreadyConfirmed",
+    "BUYERS_MAX",
+    "BuyerCounts",
+    "BuyerLimit",
+    "BuyerTableFull",
+    "CAPACITY_MAX",
+    "CYCLES_MAX",
+    "Clock",
+    "Closed",
+    "ConfigError",
+    "ConfirmMode",
+    "Cycle",
+    "EVENTS_MAX",
+    "EXCEPTIONS",
+    "Event",
+    "EventKind",
+    "Expired",
+    "HOLDS_MAX",
+    "HOLD_LIFETIME_MAX",
+    "Hold",
+    "HoldTableFull",
+    "HoldfastError",
+    "IDEMPOTENCY_KEYS_MAX",
+    "InvalidArgument",
+    "LINES_PER_HOLD_MAX",
+    "ManualClock",
+    "NoAdjacentSeats",
+    "NotOpen",
+    "NotOwner",
+    "Outcome",
+    "QUOTAS_MAX",
+    "QUOTAS_PER_TYPE_MAX",
+    "Quota",
+    "RESERVED_BUYER",
+    "Sale",
+    "SaleConfig",
+    "SaleStats",
+    "SeatTaken",
+    "SoldOut",
+    "Sweeper",
+    "SystemClock",
+    "TYPES_MAX",
+    "TicketType",
+    "TooManyHolds",
+    "TypeStats",
+    "UNITS_PER_HOLD_MAX",
+    "UnknownHold",
+    "make_config",
+    "validate_config",
+]
+
+# Public classes print as holdfast.X, wherever they are defined.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and _obj.__module__.startswith("holdfast."):
+        try:
+            _obj.__module__ = "holdfast"
+        except (AttributeError, TypeError):  # some compiled types refuse
+            pass
+del _name, _obj

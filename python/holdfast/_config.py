@@ -1,0 +1,161 @@
+"""The description of a sale: ticket types, quotas, cycles and limits.
+
+Sale(...) and validate_config(...) take either a SaleConfig or the same
+fields as keyword arguments, with a few conveniences: types as a mapping
+{name: capacity} or (name, capacity) pairs, quota members by type name, TTLs
+as timedelta or seconds. make_config() turns any of these into one normalized
+SaleConfig, which the compiled core reads field by field; the core checks the
+values (ConfigError names the field).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any, Iterable, Mapping, Optional, Tuple, Union
+
+Seconds = Union[datetime.timedelta, float, int]
+"""A duration: a timedelta, or seconds."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketType:
+    """A fungible ticket type (general admission), e.g. TicketType("regular", 300)."""
+
+    name: str
+    """Non-empty, unique within the sale."""
+    capacity: int
+    """Units for sale over the whole sale, 0 .. CAPACITY_MAX."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Quota:
+    """A cap on the total over several ticket types, e.g. a hall's seats.
+
+    A type's availability is the minimum over its own capacity and every
+    quota it belongs to.
+    """
+
+    name: str
+    capacity: int
+    types: Tuple[Union[int, str], ...] = ()
+    """Member types, by index or name; at least one, no repeats."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cycle:
+    """A window in which part of the stock is on sale.
+
+    Cycles are ordered by opens_at and never overlap: a cycle ends at its
+    closes_at or when the next one opens, whichever is first. Before a window
+    holds raise NotOpen, after the last one Closed. Times are timezone-aware
+    datetimes (noon is noon); None means open since ever / for ever.
+    """
+
+    name: str
+    opens_at: Optional[datetime.datetime] = None
+    closes_at: Optional[datetime.datetime] = None
+    allotment: int = 0
+    """Units this cycle releases over all types together."""
+    per_buyer_max: int = 0
+    """Units one buyer may hold + buy in this cycle; 0: no cycle limit."""
+    rollover: bool = False
+    """Unsold units (also those returned later) move into the next cycle."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SaleConfig:
+    """The whole description of a sale; every bound is explicit.
+
+    Defaults are the C++ library's (holdfast/config.h).
+    """
+
+    types: Tuple[TicketType, ...] = ()
+    quotas: Tuple[Quota, ...] = ()
+    cycles: Tuple[Cycle, ...] = ()
+    per_buyer_units_max: int = 0
+    """Units one buyer may hold + buy over the whole sale; 0: no limit."""
+    per_buyer_holds_max: int = 0
+    """Live holds one buyer may have at once; 0: no limit."""
+    units_per_hold_max: int = 10
+    hold_ttl_default: Seconds = datetime.timedelta(minutes=10)
+    hold_lifetime_max: Seconds = datetime.timedelta(minutes=30)
+    """No hold lives longer than this after its creation, however extended."""
+    holds_max: int = 1 << 16
+    """Live holds the sale can carry at once (64 .. HOLDS_MAX)."""
+    buyers_max: int = 1 << 16
+    """Distinct buyers tracked over the sale's life."""
+    idempotency_keys_max: int = 1 << 16
+    """Distinct (buyer, key) pairs remembered; 0 turns idempotency keys off."""
+    events_max: int = 0
+    """Capacity of the event queue; 0 turns events off."""
+    clock: Any = None
+    """A holdfast.Clock (e.g. ManualClock); None: SystemClock.get()."""
+
+
+TypesArg = Union[Mapping[str, int], Iterable[Union[TicketType, Tuple[str, int]]]]
+
+
+def _types(types: TypesArg) -> Tuple[TicketType, ...]:
+    if isinstance(types, Mapping):
+        return tuple(TicketType(name, capacity) for name, capacity in types.items())
+    out = []
+    for item in types:
+        if isinstance(item, TicketType):
+            out.append(item)
+        else:
+            name, capacity = item
+            out.append(TicketType(name, capacity))
+    return tuple(out)
+
+
+def _quota(quota: Any, type_index: Mapping[str, int]) -> Quota:
+    if not isinstance(quota, Quota):
+        quota = Quota(*quota)
+    members = []
+    for member in quota.types:
+        if isinstance(member, str):
+            if member not in type_index:
+                from holdfast._outcome import ConfigError
+
+                raise ConfigError(f"quota {quota.name!r}: no ticket type named {member!r}")
+            member = type_index[member]
+        members.append(member)
+    return dataclasses.replace(quota, types=tuple(members))
+
+
+def _cycle(cycle: Any) -> Cycle:
+    return cycle if isinstance(cycle, Cycle) else Cycle(*cycle)
+
+
+def make_config(config: Optional[SaleConfig] = None, /, **fields: Any) -> SaleConfig:
+    """Returns a normalized SaleConfig from a SaleConfig and/or keyword fields.
+
+    Keyword fields replace the config's. types may be a mapping {name:
+    capacity} or (name, capacity) pairs; quota members may be type names;
+    quotas and cycles may be tuples of their fields.
+    """
+    if config is None:
+        config = SaleConfig()
+    elif not isinstance(config, SaleConfig):
+        raise TypeError(f"config: expected a SaleConfig, got {type(config).__name__}")
+    unknown = set(fields) - {f.name for f in dataclasses.fields(SaleConfig)}
+    if unknown:
+        raise TypeError(f"unknown SaleConfig fields: {', '.join(sorted(unknown))}")
+    config = dataclasses.replace(config, **fields)
+    types = _types(config.types)
+    type_index = {t.name: i for i, t in enumerate(types)}
+    return dataclasses.replace(
+        config,
+        types=types,
+        quotas=tuple(_quota(q, type_index) for q in config.quotas),
+        cycles=tuple(_cycle(c) for c in config.cycles),
+    )
+
+
+def validate_config(config: Optional[SaleConfig] = None, /, **fields: Any) -> None:
+    """Checks a config the way Sale() does; raises ConfigError naming the bad
+    field, e.g. "cycles[1].opens_at: before cycles[0].opens_at"."""
+    from holdfast import _core
+
+    _core.validate_config(make_config(config, **fields))

@@ -1,0 +1,78 @@
+"""The read-only records a Sale hands out: counters, stats and events.
+
+Frozen dataclasses, so they compare by value, print readably and can't be
+changed by mistake. The compiled module builds them by keyword.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+from holdfast._outcome import EventKind, Outcome
+
+
+@dataclasses.dataclass(frozen=True)
+class BuyerCounts:
+    """One buyer's counters (Sale.buyer)."""
+
+    held_units: int = 0
+    """Units in the buyer's live holds (dead holds count until expired)."""
+    bought_units: int = 0
+    """Units the buyer confirmed."""
+    live_holds: int = 0
+    """Holds the buyer has that have not ended."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TypeStats:
+    """Counters of one ticket type (Sale.type_stats_of).
+
+    At a quiescent point available + held_units + sold_units == capacity.
+    """
+
+    capacity: int = 0
+    available: int = 0
+    """Neither held by a live hold nor sold."""
+    held_units: int = 0
+    """In holds not yet ended."""
+    sold_units: int = 0
+    """Confirmed."""
+    released_units: int = 0
+    """Returned by release, over the sale's life."""
+    expired_units: int = 0
+    """Returned by expiry, over the sale's life."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SaleStats:
+    """Counters of the whole sale (Sale.stats); exact when quiescent (I10)."""
+
+    held_units: int = 0
+    sold_units: int = 0
+    released_units: int = 0
+    expired_units: int = 0
+    live_holds: int = 0
+    holds_created: int = 0
+    holds_confirmed: int = 0
+    holds_released: int = 0
+    holds_expired: int = 0
+    outcomes: Mapping[Outcome, int] = dataclasses.field(default_factory=dict)
+    """Answers of hold, confirm, release and extend, per Outcome (OK too)."""
+    events_dropped: int = 0
+    """Events lost to a full event queue."""
+    slots_retired: int = 0
+    """Hold slots retired because their generation ran out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One thing that happened to a hold (Sale.drain_events)."""
+
+    kind: EventKind
+    hold_id: int
+    buyer: int
+    units: int
+    """All lines of the hold together."""
+    monotonic_ns: int
+    """The sale clock's monotonic_ns() when it happened."""

@@ -1,0 +1,60 @@
+"""holdfast.Sale: the compiled sale with keyword configuration on top.
+
+Every method but __init__, config and __repr__ is the compiled one
+(holdfast._core.Sale), so a call costs no extra Python frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from holdfast import _core
+from holdfast._config import SaleConfig, make_config
+
+
+class Sale(_core.Sale):
+    """One event's stock, sold with lock-free holds (the C++ holdfast::Sale).
+
+    Build it from keyword fields or a SaleConfig (keywords override it):
+
+        sale = holdfast.Sale(
+            types={"regular": 300, "student": 50},
+            quotas=[holdfast.Quota("hall", 320, types=("regular", "student"))],
+            per_buyer_units_max=6, per_buyer_holds_max=2,
+            hold_ttl_default=timedelta(minutes=5))
+        with sale.hold(buyer=7, lines="regular", quantity=2) as hold:
+            hold.confirm()
+
+    A bad configuration raises ConfigError naming the field. Types, quotas
+    and cycles may be named by index or name everywhere. Every method is
+    thread-safe and releases the GIL while the core runs. The sale keeps its
+    clock alive.
+    """
+
+    def __init__(self, config: Optional[SaleConfig] = None, /, **fields: Any) -> None:
+        normalized = make_config(config, **fields)
+        super().__init__(normalized, normalized.clock)
+        self._config = normalized
+
+    @property
+    def config(self) -> SaleConfig:
+        """The normalized SaleConfig the sale was built from."""
+        return self._config
+
+    def type_id(self, name: str) -> int:
+        """The index of the ticket type called `name`; KeyError if none."""
+        for index, ticket_type in enumerate(self._config.types):
+            if ticket_type.name == name:
+                return index
+        raise KeyError(name)
+
+    def __repr__(self) -> str:
+        types = ", ".join(
+            f"{t.name} {self.type_available(i)}/{t.capacity}"
+            for i, t in enumerate(self._config.types)
+        )
+        stats = self.stats()
+        return (
+            f"<holdfast.Sale {types} available; {stats.held_units} held, "
+            f"{stats.sold_units} sold, {stats.live_holds} live holds>"
+        )

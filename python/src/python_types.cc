@@ -1,0 +1,56 @@
+// Looks up the pure-Python half's classes once, and raises outcome exceptions.
+#include "src/python_types.h"
+
+#include <string>
+
+namespace holdfast::python {
+namespace {
+
+// Deliberately leaked: the references must outlive every module object, and
+// destroying py::objects after the interpreter has finalized would crash.
+PythonTypes* instance = nullptr;
+
+}  // namespace
+
+void PythonTypes::Load() {
+  if (instance != nullptr) return;
+  auto* types = new PythonTypes();
+  py::module_ outcome_module = py::module_::import("holdfast._outcome");
+  py::module_ records = py::module_::import("holdfast._records");
+  py::object outcome_enum = outcome_module.attr("Outcome");
+  py::dict exceptions = outcome_module.attr("EXCEPTIONS");
+  for (int i = 0; i < kOutcomeCount; ++i) {
+    py::object member = outcome_enum(i);
+    std::string expected(OutcomeName(static_cast<Outcome>(i)));
+    if (py::str(member).cast<std::string>() != expected) {
+      throw std::runtime_error("holdfast._outcome.Outcome(" + std::to_string(i) + ") is " +
+                               py::str(member).cast<std::string>() + ", the library says " +
+                               expected);
+    }
+    types->outcomes_[i] = member;
+    if (i != 0) types->exceptions_[i] = exceptions[member];
+  }
+  py::object event_kind = outcome_module.attr("EventKind");
+  for (int i = 0; i < 4; ++i) types->event_kinds_[i] = event_kind(i);
+  types->config_error_class = outcome_module.attr("ConfigError");
+  types->buyer_counts_class = records.attr("BuyerCounts");
+  types->type_stats_class = records.attr("TypeStats");
+  types->sale_stats_class = records.attr("SaleStats");
+  types->event_class = records.attr("Event");
+  instance = types;
+}
+
+const PythonTypes& PythonTypes::Get() { return *instance; }
+
+void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
+  const PythonTypes& types = PythonTypes::Get();
+  using py::literals::operator""_a;
+  py::object error = types.exception(outcome)(
+      "operation"_a = context.operation, "buyer"_a = context.buyer,
+      "hold_id"_a = context.hold.value == 0 ? py::object(py::none())
+                                            : py::object(py::int_(context.hold.value)));
+  PyErr_SetObject(types.exception(outcome).ptr(), error.ptr());
+  throw py::error_already_set();
+}
+
+}  // namespace holdfast::python

@@ -1,0 +1,65 @@
+// python/src/python_types.h: the classes the pure-Python half of the package
+// defines (holdfast/_outcome.py, holdfast/_records.py), looked up once so the
+// bindings can return an Outcome member or raise SoldOut without a lookup.
+//
+//   const PythonTypes& types = PythonTypes::Get();
+//   py::object member = types.outcome(holdfast::Outcome::kSoldOut);  // Outcome.SOLD_OUT
+//   RaiseOutcome(outcome, {.operation = "hold", .buyer = buyer});    // raises SoldOut
+//
+// Every function here needs the GIL.
+#ifndef HOLDFAST_PYTHON_SRC_PYTHON_TYPES_H_
+#define HOLDFAST_PYTHON_SRC_PYTHON_TYPES_H_
+
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <cstdint>
+
+#include "holdfast/event.h"
+#include "holdfast/outcome.h"
+#include "holdfast/types.h"
+
+namespace holdfast::python {
+
+namespace py = pybind11;
+
+class PythonTypes {
+ public:
+  // Imports holdfast._outcome and holdfast._records and keeps what it needs.
+  // Called once, from the module's init. Throws error_already_set.
+  static void Load();
+  // The loaded types. Load() must have run.
+  static const PythonTypes& Get();
+
+  // The Outcome member for `outcome` (a new reference).
+  py::object outcome(Outcome outcome) const { return outcomes_[static_cast<size_t>(outcome)]; }
+  py::object event_kind(EventKind kind) const { return event_kinds_[static_cast<size_t>(kind)]; }
+  // The HoldfastError subclass for a non-Ok outcome.
+  py::handle exception(Outcome outcome) const { return exceptions_[static_cast<size_t>(outcome)]; }
+
+  py::object buyer_counts_class;
+  py::object type_stats_class;
+  py::object sale_stats_class;
+  py::object event_class;
+  py::object config_error_class;
+
+ private:
+  std::array<py::object, kOutcomeCount> outcomes_;
+  std::array<py::object, kOutcomeCount> exceptions_;
+  std::array<py::object, 4> event_kinds_;
+};
+
+// What RaiseOutcome tells the exception about the failed call.
+struct RaiseContext {
+  const char* operation = "";  // "hold", "confirm", "release", "extend"
+  BuyerId buyer = 0;
+  HoldId hold;  // value 0: none (a failed hold has no id)
+};
+
+// Raises the HoldfastError subclass of a non-Ok `outcome`, carrying the
+// outcome, the operation, the buyer and the hold id.
+[[noreturn]] void RaiseOutcome(Outcome outcome, const RaiseContext& context);
+
+}  // namespace holdfast::python
+
+#endif  // HOLDFAST_PYTHON_SRC_PYTHON_TYPES_H_

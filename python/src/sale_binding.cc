@@ -1,0 +1,803 @@
+// Sale, Hold and Sweeper in Python. Arguments are parsed with the GIL held;
+// every call into the core runs with the GIL released, so Python threads hold
+// and confirm in parallel, and no Python object is touched without the GIL.
+// Expected outcomes come back as values from try_* methods, or are raised as
+// the HoldfastError subclass of the outcome by the others.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "holdfast/holdfast.h"
+#include "src/bindings.h"
+#include "src/convert.h"
+#include "src/python_types.h"
+
+namespace holdfast::python {
+
+using py::literals::operator""_a;
+
+namespace {
+
+// A type id no sale has: unknown names and out-of-range ints map to it so the
+// core answers InvalidArgument and counts it, exactly as for a C++ caller.
+constexpr TypeId kNoSuchType = std::numeric_limits<TypeId>::max();
+constexpr int kNoSuchIndex = -1;
+
+std::string StrOf(py::handle value, const std::string& what) {
+  if (!py::isinstance<py::str>(value)) {
+    throw py::type_error(what + ": expected a str");
+  }
+  return value.cast<std::string>();
+}
+
+bool TruthOf(py::handle value) {
+  const int truth = PyObject_IsTrue(value.ptr());
+  if (truth < 0) throw py::error_already_set();
+  return truth != 0;
+}
+
+// Reads the normalized holdfast.SaleConfig dataclass (holdfast/_config.py)
+// field by field. Integers are saturated, so ValidateConfig names a field
+// that is out of range rather than the conversion failing.
+SaleConfig BuildConfig(py::handle config, const Clock* clock) {
+  constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
+  constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min();
+  SaleConfig out;
+  size_t i = 0;
+  for (py::handle type : config.attr("types")) {
+    const std::string at = absl::StrCat("types[", i++, "]");
+    out.types.push_back(
+        {.name = StrOf(type.attr("name"), at + ".name"),
+         .capacity = ToSaturatedInt(type.attr("capacity"), kI64Min, kI64Max, at + ".capacity")});
+  }
+  i = 0;
+  for (py::handle quota : config.attr("quotas")) {
+    const std::string at = absl::StrCat("quotas[", i++, "]");
+    QuotaConfig q{
+        .name = StrOf(quota.attr("name"), at + ".name"),
+        .capacity = ToSaturatedInt(quota.attr("capacity"), kI64Min, kI64Max, at + ".capacity"),
+        .types = {}};
+    for (py::handle type : quota.attr("types")) {
+      q.types.push_back(static_cast<TypeId>(ToSaturatedInt(type, 0, kNoSuchType, at + ".types")));
+    }
+    out.quotas.push_back(std::move(q));
+  }
+  i = 0;
+  for (py::handle cycle : config.attr("cycles")) {
+    const std::string at = absl::StrCat("cycles[", i++, "]");
+    out.cycles.push_back({
+        .name = StrOf(cycle.attr("name"), at + ".name"),
+        .opens_at = ToTime(cycle.attr("opens_at"), absl::InfinitePast(), at + ".opens_at"),
+        .closes_at = ToTime(cycle.attr("closes_at"), absl::InfiniteFuture(), at + ".closes_at"),
+        .allotment = ToSaturatedInt(cycle.attr("allotment"), kI64Min, kI64Max, at + ".allotment"),
+        .per_buyer_max =
+            ToSaturatedInt(cycle.attr("per_buyer_max"), kI64Min, kI64Max, at + ".per_buyer_max"),
+        .rollover = TruthOf(cycle.attr("rollover")),
+    });
+  }
+  auto i64 = [&](const char* field) {
+    return ToSaturatedInt(config.attr(field), kI64Min, kI64Max, field);
+  };
+  auto i32 = [&](const char* field) {
+    return static_cast<int32_t>(ToSaturatedInt(config.attr(field), kI32Min, kI32Max, field));
+  };
+  out.per_buyer_units_max = i64("per_buyer_units_max");
+  out.per_buyer_holds_max = i32("per_buyer_holds_max");
+  out.units_per_hold_max = i32("units_per_hold_max");
+  out.hold_ttl_default = ToDuration(config.attr("hold_ttl_default"), "hold_ttl_default");
+  out.hold_lifetime_max = ToDuration(config.attr("hold_lifetime_max"), "hold_lifetime_max");
+  out.holds_max = i32("holds_max");
+  out.buyers_max = i32("buyers_max");
+  out.idempotency_keys_max = i32("idempotency_keys_max");
+  out.events_max = i32("events_max");
+  out.clock = clock;
+  return out;
+}
+
+[[noreturn]] void RaiseConfigError(const absl::Status& status) {
+  PyErr_SetString(PythonTypes::Get().config_error_class.ptr(),
+                  std::string(status.message()).c_str());
+  throw py::error_already_set();
+}
+
+// The C++ sale behind a Python holdfast.Sale, with the name lookups that let
+// Python callers say "regular" instead of 0. Immutable after construction, so
+// the lookups need no lock.
+class PySale {
+ public:
+  PySale(py::handle config, const Clock* clock) {
+    const SaleConfig built = BuildConfig(config, clock);
+    absl::StatusOr<std::unique_ptr<Sale>> sale = Sale::Create(built);
+    if (!sale.ok()) RaiseConfigError(sale.status());
+    sale_ = *std::move(sale);
+    for (size_t t = 0; t < built.types.size(); ++t) types_[built.types[t].name] = t;
+    for (size_t q = 0; q < built.quotas.size(); ++q) quotas_[built.quotas[q].name] = q;
+    for (size_t c = 0; c < built.cycles.size(); ++c) cycles_[built.cycles[c].name] = c;
+  }
+
+  Sale& sale() { return *sale_; }
+  const Sale& sale() const { return *sale_; }
+
+  // A type given as its index or its name; kNoSuchType when unknown.
+  TypeId TypeOf(py::handle ref) const {
+    return static_cast<TypeId>(IndexOf(ref, types_, kNoSuchType, "type"));
+  }
+  int QuotaOf(py::handle ref) const {
+    return static_cast<int>(IndexOf(ref, quotas_, kNoSuchIndex, "quota"));
+  }
+  int CycleOf(py::handle ref) const {
+    return static_cast<int>(IndexOf(ref, cycles_, kNoSuchIndex, "cycle"));
+  }
+
+ private:
+  static int64_t IndexOf(py::handle ref, const std::unordered_map<std::string, size_t>& names,
+                         int64_t unknown, const char* what) {
+    if (PyLong_Check(ref.ptr())) {
+      const int64_t index = ToSaturatedInt(ref, -1, std::numeric_limits<int32_t>::max(), what);
+      return index < 0 ? unknown : index;
+    }
+    if (PyUnicode_Check(ref.ptr())) {
+      Py_ssize_t size = 0;
+      const char* data = PyUnicode_AsUTF8AndSize(ref.ptr(), &size);
+      if (data == nullptr) throw py::error_already_set();
+      const auto it = names.find(std::string(data, static_cast<size_t>(size)));
+      return it == names.end() ? unknown : static_cast<int64_t>(it->second);
+    }
+    throw py::type_error(std::string(what) + ": expected an index (int) or a name (str)");
+  }
+
+  std::unique_ptr<Sale> sale_;
+  std::unordered_map<std::string, size_t> types_;
+  std::unordered_map<std::string, size_t> quotas_;
+  std::unordered_map<std::string, size_t> cycles_;
+};
+
+// What this handle last learned about its hold.
+enum class HoldState : uint8_t { kHeld, kConfirmed, kReleased, kExpired, kEnded };
+
+const char* HoldStateName(HoldState state) {
+  switch (state) {
+    case HoldState::kHeld:
+      return "held";
+    case HoldState::kConfirmed:
+      return "confirmed";
+    case HoldState::kReleased:
+      return "released";
+    case HoldState::kExpired:
+      return "expired";
+    case HoldState::kEnded:
+      break;
+  }
+  return "ended";
+}
+
+// A Python handle of one hold. It keeps its sale alive. `state` is what the
+// calls made through this handle learned; the sale is the truth (a hold can
+// expire, or be confirmed through its id, without the handle knowing).
+struct PyHold {
+  py::object sale_object;
+  PySale* sale = nullptr;
+  HoldId id;
+  BuyerId buyer = 0;
+  int64_t units = 0;  // requested by the call that returned this handle
+  HoldState state = HoldState::kHeld;
+
+  // Records what an operation by the hold's own buyer answered.
+  void Learn(Outcome outcome, HoldState on_ok) {
+    switch (outcome) {
+      case Outcome::kOk:
+        state = on_ok;
+        break;
+      case Outcome::kExpired:
+        state = HoldState::kExpired;
+        break;
+      case Outcome::kAlreadyConfirmed:
+        state = HoldState::kConfirmed;
+        break;
+      case Outcome::kUnknownHold:
+        if (state == HoldState::kHeld) state = HoldState::kEnded;
+        break;
+      default:
+        break;
+    }
+  }
+};
+
+// Up to kLinesPerHoldMax + 1 lines: one more than allowed is enough for the
+// core to answer InvalidArgument, so longer requests are cut there and
+// nothing is allocated per call.
+struct Lines {
+  std::array<HoldLine, kLinesPerHoldMax + 1> items;
+  size_t count = 0;
+  int64_t units = 0;
+
+  void Add(TypeId type, int64_t quantity) {
+    if (count == items.size()) return;
+    const auto q = static_cast<int32_t>(quantity);
+    items[count++] = {.type = type, .quantity = q};
+    if (q > 0) units += q;
+  }
+};
+
+int64_t QuantityOf(py::handle quantity) {
+  return ToSaturatedInt(quantity, std::numeric_limits<int32_t>::min(),
+                        std::numeric_limits<int32_t>::max(), "quantity");
+}
+
+// `lines` is a type (index or name) with `quantity` (default 1), a mapping
+// {type: quantity}, or an iterable of (type, quantity) pairs (HoldLine is
+// one). Lines naming one type add up, as in C++.
+void ParseLines(const PySale& sale, py::handle lines, py::handle quantity, Lines& out) {
+  PyObject* object = lines.ptr();
+  if (PyLong_Check(object) || PyUnicode_Check(object)) {
+    out.Add(sale.TypeOf(lines), quantity.is_none() ? 1 : QuantityOf(quantity));
+    return;
+  }
+  if (!quantity.is_none()) {
+    throw py::type_error("quantity: give it only with a single type, not with a list of lines");
+  }
+  if (PyDict_Check(object)) {
+    PyObject* key = nullptr;
+    PyObject* value = nullptr;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(object, &pos, &key, &value)) {
+      out.Add(sale.TypeOf(key), QuantityOf(value));
+    }
+    return;
+  }
+  if (py::hasattr(lines, "items")) {  // any other Mapping
+    for (py::handle item : lines.attr("items")()) {
+      py::tuple pair = py::reinterpret_borrow<py::tuple>(item);
+      out.Add(sale.TypeOf(pair[0]), QuantityOf(pair[1]));
+    }
+    return;
+  }
+  if (!py::isinstance<py::iterable>(lines)) {
+    throw py::type_error(
+        "lines: expected a type, a {type: quantity} mapping or (type, quantity) pairs");
+  }
+  for (py::handle item : lines) {
+    if (out.count == out.items.size()) break;
+    if (!PySequence_Check(item.ptr()) || PySequence_Size(item.ptr()) != 2 ||
+        PyUnicode_Check(item.ptr())) {
+      throw py::type_error("lines: each line must be a (type, quantity) pair");
+    }
+    py::sequence pair = py::reinterpret_borrow<py::sequence>(item);
+    out.Add(sale.TypeOf(pair[0]), QuantityOf(pair[1]));
+  }
+}
+
+// The hold a confirm/release/extend call names: a Hold handle (its buyer by
+// default) or a raw id with a buyer.
+struct Target {
+  PyHold* handle = nullptr;
+  HoldId id;
+  BuyerId buyer = 0;
+};
+
+Target TargetOf(py::handle hold, py::handle buyer) {
+  Target target;
+  if (py::isinstance<PyHold>(hold)) {
+    target.handle = &hold.cast<PyHold&>();
+    target.id = target.handle->id;
+    target.buyer = buyer.is_none() ? target.handle->buyer : ToUint64(buyer, "buyer");
+    return target;
+  }
+  if (!PyLong_Check(hold.ptr())) throw py::type_error("hold: expected a Hold or a hold id (int)");
+  if (buyer.is_none()) throw py::type_error("buyer: required when the hold is given as an id");
+  target.id = HoldId{ToUint64(hold, "hold")};
+  target.buyer = ToUint64(buyer, "buyer");
+  return target;
+}
+
+// Only an answer about the handle's own hold, to its own buyer, says
+// something about that hold.
+void LearnFrom(const PySale& sale, const Target& target, Outcome outcome, HoldState on_ok) {
+  if (target.handle != nullptr && target.handle->sale == &sale &&
+      target.buyer == target.handle->buyer) {
+    target.handle->Learn(outcome, on_ok);
+  }
+}
+
+ConfirmMode ModeOf(py::handle mode) {
+  return ToSaturatedInt(mode, 0, 1, "mode") == 0 ? ConfirmMode::kRetryIsOk
+                                                 : ConfirmMode::kReportAlreadyConfirmed;
+}
+
+// The operations, each returning the outcome. The GIL is released only
+// around the core call.
+struct HoldCall {
+  Outcome outcome;
+  py::object hold;  // a Hold on kOk, else None
+};
+
+HoldCall DoHold(py::handle self, py::handle buyer_arg, py::handle lines_arg, py::handle quantity,
+                py::handle ttl, py::handle key) {
+  PySale& sale = self.cast<PySale&>();
+  const BuyerId buyer = ToUint64(buyer_arg, "buyer");
+  Lines lines;
+  ParseLines(sale, lines_arg, quantity, lines);
+  // In C++ a zero TTL means "the default"; in Python that is None, and an
+  // explicit 0 is a TTL <= 0, which the core must refuse as InvalidArgument.
+  absl::Duration ttl_value = ToDuration(ttl, "ttl");
+  if (!ttl.is_none() && ttl_value == absl::ZeroDuration()) ttl_value = -absl::Nanoseconds(1);
+  const HoldOptions options{
+      .ttl = ttl_value, .idempotency_key = key.is_none() ? 0 : ToUint64(key, "idempotency_key")};
+  HoldResult result;
+  {
+    py::gil_scoped_release release;
+    result = sale.sale().Hold(buyer, absl::MakeConstSpan(lines.items.data(), lines.count), options);
+  }
+  if (!result.ok()) return {result.outcome, py::none()};
+  return {Outcome::kOk, py::cast(PyHold{.sale_object = py::reinterpret_borrow<py::object>(self),
+                                        .sale = &sale,
+                                        .id = result.id,
+                                        .buyer = buyer,
+                                        .units = lines.units})};
+}
+
+Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
+  Outcome outcome;
+  {
+    py::gil_scoped_release release;
+    outcome = sale.sale().Confirm(target.id, target.buyer, mode);
+  }
+  LearnFrom(sale, target, outcome, HoldState::kConfirmed);
+  return outcome;
+}
+
+Outcome DoRelease(PySale& sale, const Target& target) {
+  Outcome outcome;
+  {
+    py::gil_scoped_release release;
+    outcome = sale.sale().Release(target.id, target.buyer);
+  }
+  LearnFrom(sale, target, outcome, HoldState::kReleased);
+  return outcome;
+}
+
+Outcome DoExtend(PySale& sale, const Target& target, py::handle ttl_arg) {
+  const absl::Duration ttl = ToDuration(ttl_arg, "ttl");
+  Outcome outcome;
+  {
+    py::gil_scoped_release release;
+    outcome = sale.sale().Extend(target.id, target.buyer, ttl);
+  }
+  LearnFrom(sale, target, outcome, HoldState::kHeld);
+  return outcome;
+}
+
+void RaiseUnlessOk(Outcome outcome, const char* operation, const Target& target) {
+  if (outcome != Outcome::kOk) {
+    RaiseOutcome(outcome, {.operation = operation, .buyer = target.buyer, .hold = target.id});
+  }
+}
+
+py::object ToPython(const BuyerCounts& counts) {
+  return PythonTypes::Get().buyer_counts_class("held_units"_a = counts.held_units,
+                                               "bought_units"_a = counts.bought_units,
+                                               "live_holds"_a = counts.live_holds);
+}
+
+py::object ToPython(const TypeStats& stats) {
+  return PythonTypes::Get().type_stats_class(
+      "capacity"_a = stats.capacity, "available"_a = stats.available,
+      "held_units"_a = stats.held_units, "sold_units"_a = stats.sold_units,
+      "released_units"_a = stats.released_units, "expired_units"_a = stats.expired_units);
+}
+
+py::object ToPython(const SaleStats& stats) {
+  const PythonTypes& types = PythonTypes::Get();
+  py::dict outcomes;
+  for (int o = 0; o < kOutcomeCount; ++o) {
+    outcomes[types.outcome(static_cast<Outcome>(o))] = stats.outcomes[o];
+  }
+  return types.sale_stats_class(
+      "held_units"_a = stats.held_units, "sold_units"_a = stats.sold_units,
+      "released_units"_a = stats.released_units, "expired_units"_a = stats.expired_units,
+      "live_holds"_a = stats.live_holds, "holds_created"_a = stats.holds_created,
+      "holds_confirmed"_a = stats.holds_confirmed, "holds_released"_a = stats.holds_released,
+      "holds_expired"_a = stats.holds_expired, "outcomes"_a = outcomes,
+      "events_dropped"_a = stats.events_dropped, "slots_retired"_a = stats.slots_retired);
+}
+
+py::object ToPython(const Event& event) {
+  const PythonTypes& types = PythonTypes::Get();
+  return types.event_class("kind"_a = types.event_kind(event.kind), "hold_id"_a = event.hold.value,
+                           "buyer"_a = event.buyer, "units"_a = event.units,
+                           "monotonic_ns"_a = event.monotonic_ns);
+}
+
+std::string HoldRepr(const PyHold& hold) {
+  return absl::StrCat("<holdfast.Hold id=0x", absl::Hex(hold.id.value), " buyer=", hold.buyer,
+                      " units=", hold.units, " state=", HoldStateName(hold.state), ">");
+}
+
+void BindHold(py::module_& module) {
+  py::class_<PyHold>(module, "Hold", R"doc(
+A handle of one hold, returned by Sale.hold() and Sale.try_hold().
+
+confirm(), release() and extend() act on the hold as its buyer and raise the
+outcome's HoldfastError subclass unless it is Ok; the try_* forms return the
+Outcome instead. Used as a context manager, the hold is released on exit
+unless it was confirmed (or already ended) through this handle:
+
+    with sale.hold(buyer, "regular", 2) as hold:
+        charge_card()        # an exception here releases the hold
+        hold.confirm()
+
+`state` is what calls through this handle learned ("held", "confirmed",
+"released", "expired" or "ended"); the sale is the truth. Not a lock: a
+handle may be shared by threads.
+)doc")
+      .def_property_readonly(
+          "id", [](const PyHold& h) { return h.id.value; },
+          "The hold's id (an int): can be stored and passed to Sale.confirm(id, buyer) later.")
+      .def_readonly("buyer", &PyHold::buyer, "The buyer who holds it.")
+      .def_readonly("units", &PyHold::units,
+                    "Units requested by the call that returned this handle (for an idempotent "
+                    "repeat, that call's request, not compared with the first).")
+      .def_readonly("sale", &PyHold::sale_object, "The Sale the hold belongs to.")
+      .def_property_readonly(
+          "state", [](const PyHold& h) { return HoldStateName(h.state); },
+          "What calls through this handle learned: 'held', 'confirmed', 'released', "
+          "'expired' or 'ended'.")
+      .def(
+          "confirm",
+          [](PyHold& h, py::object mode) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            RaiseUnlessOk(DoConfirm(*h.sale, target, ModeOf(mode)), "confirm", target);
+          },
+          "mode"_a = 0,
+          "Turns the hold into a sale. Ok also for a hold already confirmed (I9), unless "
+          "mode=ConfirmMode.REPORT_ALREADY_CONFIRMED. Raises Expired, UnknownHold, "
+          "AlreadyConfirmed (only when asked to).")
+      .def(
+          "try_confirm",
+          [](PyHold& h, py::object mode) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            return PythonTypes::Get().outcome(DoConfirm(*h.sale, target, ModeOf(mode)));
+          },
+          "mode"_a = 0, "As confirm(), but returns the Outcome instead of raising.")
+      .def(
+          "release",
+          [](PyHold& h) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            RaiseUnlessOk(DoRelease(*h.sale, target), "release", target);
+          },
+          "Ends the hold early and returns its units. Raises Expired, AlreadyConfirmed, "
+          "UnknownHold.")
+      .def(
+          "try_release",
+          [](PyHold& h) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            return PythonTypes::Get().outcome(DoRelease(*h.sale, target));
+          },
+          "As release(), but returns the Outcome instead of raising.")
+      .def(
+          "extend",
+          [](PyHold& h, py::object ttl) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            RaiseUnlessOk(DoExtend(*h.sale, target, ttl), "extend", target);
+          },
+          "ttl"_a,
+          "Moves the deadline to now + ttl (timedelta or seconds), never past creation + "
+          "hold_lifetime_max. Raises Expired, AlreadyConfirmed, UnknownHold, InvalidArgument.")
+      .def(
+          "try_extend",
+          [](PyHold& h, py::object ttl) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            return PythonTypes::Get().outcome(DoExtend(*h.sale, target, ttl));
+          },
+          "ttl"_a, "As extend(), but returns the Outcome instead of raising.")
+      .def(
+          "__enter__", [](py::object self) { return self; }, "Returns the hold itself.")
+      .def(
+          "__exit__",
+          [](PyHold& h, py::object, py::object, py::object) {
+            if (h.state == HoldState::kHeld) {
+              // Whatever the answer (Expired, UnknownHold, ...), the hold is
+              // no longer held, which is all the exit promises.
+              const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+              (void)DoRelease(*h.sale, target);
+            }
+            return false;
+          },
+          "exc_type"_a, "exc_value"_a, "traceback"_a,
+          "Releases the hold unless it was confirmed or ended through this handle; "
+          "never suppresses the exception.")
+      .def("__repr__", &HoldRepr)
+      .def(
+          "__eq__",
+          [](const PyHold& a, py::object other) {
+            if (!py::isinstance<PyHold>(other)) return false;
+            const PyHold& b = other.cast<const PyHold&>();
+            return a.sale == b.sale && a.id == b.id;
+          },
+          "other"_a)
+      .def("__hash__", [](const PyHold& h) { return py::hash(py::int_(h.id.value)); });
+}
+
+// The keyword arguments every hold call takes, in one place.
+#define HOLDFAST_HOLD_ARGS                                                              \
+  "buyer"_a, "lines"_a, "quantity"_a = py::none(), py::kw_only(), "ttl"_a = py::none(), \
+                        "idempotency_key"_a = py::none()
+
+void BindSaleClass(py::module_& module) {
+  py::class_<PySale>(module, "Sale", R"doc(
+The compiled core of holdfast.Sale: build sales with holdfast.Sale, which
+takes keyword arguments or a SaleConfig and passes a normalized config here.
+)doc")
+      .def(py::init<py::handle, const Clock*>(), "config"_a, "clock"_a = py::none(),
+           // The C++ sale keeps a raw pointer to its clock.
+           py::keep_alive<1, 3>(),
+           "Builds the sale from a normalized holdfast.SaleConfig; raises ConfigError naming "
+           "the bad field.")
+      .def(
+          "hold",
+          [](py::handle self, py::handle buyer, py::handle lines, py::handle quantity,
+             py::handle ttl, py::handle key) {
+            HoldCall call = DoHold(self, buyer, lines, quantity, ttl, key);
+            if (call.outcome != Outcome::kOk) {
+              RaiseOutcome(call.outcome,
+                           {.operation = "hold", .buyer = ToUint64(buyer, "buyer"), .hold = {}});
+            }
+            return call.hold;
+          },
+          HOLDFAST_HOLD_ARGS, R"doc(
+Claims every line for `buyer`, or nothing, and returns a Hold.
+
+`lines` is a ticket type (index or name) with `quantity` (default 1), a
+mapping {type: quantity}, or an iterable of (type, quantity) pairs; lines of
+one type add up. `ttl` (timedelta or seconds; None: hold_ttl_default) sets the
+deadline. A non-zero `idempotency_key` makes the call idempotent per buyer:
+while the hold made with the key is live or confirmed, the same hold comes
+back and nothing more is claimed; after it was released or expired, a new one.
+Raises SoldOut, BuyerLimit, TooManyHolds, NotOpen, Closed, HoldTableFull,
+BuyerTableFull or InvalidArgument. Releases the GIL while it runs.
+)doc")
+      .def(
+          "try_hold",
+          [](py::handle self, py::handle buyer, py::handle lines, py::handle quantity,
+             py::handle ttl, py::handle key) {
+            HoldCall call = DoHold(self, buyer, lines, quantity, ttl, key);
+            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold);
+          },
+          HOLDFAST_HOLD_ARGS,
+          "As hold(), but never raises for an outcome: returns (Outcome, Hold) on Ok and "
+          "(Outcome, None) otherwise. For hot loops.")
+      .def(
+          "confirm",
+          [](PySale& sale, py::handle hold, py::handle buyer, py::handle mode) {
+            const Target target = TargetOf(hold, buyer);
+            RaiseUnlessOk(DoConfirm(sale, target, ModeOf(mode)), "confirm", target);
+          },
+          "hold"_a, "buyer"_a = py::none(), py::kw_only(), "mode"_a = 0, R"doc(
+Turns a live hold into a sale. `hold` is a Hold (its buyer by default) or a
+hold id with its `buyer`. Ok also for a hold this buyer already confirmed,
+unless mode=ConfirmMode.REPORT_ALREADY_CONFIRMED. Raises Expired (even if no
+sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
+)doc")
+      .def(
+          "try_confirm",
+          [](PySale& sale, py::handle hold, py::handle buyer, py::handle mode) {
+            return PythonTypes::Get().outcome(DoConfirm(sale, TargetOf(hold, buyer), ModeOf(mode)));
+          },
+          "hold"_a, "buyer"_a = py::none(), py::kw_only(), "mode"_a = 0,
+          "As confirm(), but returns the Outcome instead of raising.")
+      .def(
+          "release",
+          [](PySale& sale, py::handle hold, py::handle buyer) {
+            const Target target = TargetOf(hold, buyer);
+            RaiseUnlessOk(DoRelease(sale, target), "release", target);
+          },
+          "hold"_a, "buyer"_a = py::none(),
+          "Ends a live hold early and returns its units. Raises Expired, AlreadyConfirmed, "
+          "UnknownHold, NotOwner.")
+      .def(
+          "try_release",
+          [](PySale& sale, py::handle hold, py::handle buyer) {
+            return PythonTypes::Get().outcome(DoRelease(sale, TargetOf(hold, buyer)));
+          },
+          "hold"_a, "buyer"_a = py::none(),
+          "As release(), but returns the Outcome instead of raising.")
+      .def(
+          "extend",
+          [](PySale& sale, py::handle hold, py::handle buyer, py::handle ttl) {
+            const Target target = TargetOf(hold, buyer);
+            RaiseUnlessOk(DoExtend(sale, target, ttl), "extend", target);
+          },
+          "hold"_a, "buyer"_a = py::none(), py::kw_only(), "ttl"_a,
+          "Moves a live hold's deadline to now + ttl, cut at its creation + "
+          "hold_lifetime_max. Raises Expired, AlreadyConfirmed, UnknownHold, NotOwner, "
+          "InvalidArgument (ttl <= 0 or above hold_lifetime_max).")
+      .def(
+          "try_extend",
+          [](PySale& sale, py::handle hold, py::handle buyer, py::handle ttl) {
+            return PythonTypes::Get().outcome(DoExtend(sale, TargetOf(hold, buyer), ttl));
+          },
+          "hold"_a, "buyer"_a = py::none(), py::kw_only(), "ttl"_a,
+          "As extend(), but returns the Outcome instead of raising.")
+      .def(
+          "sweep",
+          [](PySale& sale, py::handle now) {
+            const bool at_now = now.is_none();
+            const int64_t now_ns =
+                at_now ? 0
+                       : ToSaturatedInt(now, std::numeric_limits<int64_t>::min(),
+                                        std::numeric_limits<int64_t>::max(), "monotonic_now_ns");
+            py::gil_scoped_release release;
+            return at_now ? sale.sale().Sweep() : sale.sale().Sweep(now_ns);
+          },
+          "monotonic_now_ns"_a = py::none(),
+          "Expires every hold whose deadline has passed and returns their units; returns how "
+          "many holds it expired. `monotonic_now_ns` (a clock.monotonic_ns() reading) is cut "
+          "to the clock's now, so no hold expires early.")
+      .def(
+          "available",
+          [](const PySale& sale, py::handle type) {
+            const TypeId id = sale.TypeOf(type);
+            py::gil_scoped_release release;
+            return sale.sale().Available(id);
+          },
+          "type"_a,
+          "Units of `type` (index or name) a buyer could hold now: the minimum over the "
+          "type, its quotas and the current cycle; 0 outside a window or for an unknown "
+          "type. Units of dead holds not yet swept count as taken.")
+      .def(
+          "type_available",
+          [](const PySale& sale, py::handle type) {
+            const TypeId id = sale.TypeOf(type);
+            py::gil_scoped_release release;
+            return sale.sale().TypeAvailable(id);
+          },
+          "type"_a, "Units of `type` neither held nor sold (its own counter alone).")
+      .def(
+          "quota_available",
+          [](const PySale& sale, py::handle quota) {
+            const int id = sale.QuotaOf(quota);
+            py::gil_scoped_release release;
+            return sale.sale().QuotaAvailable(id);
+          },
+          "quota"_a, "Units left in `quota` (index or name); 0 if unknown.")
+      .def(
+          "cycle_available",
+          [](const PySale& sale, py::handle cycle) {
+            const int id = sale.CycleOf(cycle);
+            py::gil_scoped_release release;
+            return sale.sale().CycleAvailable(id);
+          },
+          "cycle"_a,
+          "Units `cycle` (index or name) can still release: allotment plus rollover minus "
+          "held and sold; 0 once it has ended or if unknown.")
+      .def(
+          "current_cycle",
+          [](const PySale& sale) {
+            py::gil_scoped_release release;
+            return sale.sale().CurrentCycle();
+          },
+          "The index of the cycle whose window contains the wall clock's now, or -1.")
+      .def(
+          "buyer",
+          [](const PySale& sale, py::handle buyer_arg) {
+            const BuyerId buyer = ToUint64(buyer_arg, "buyer");
+            BuyerCounts counts;
+            {
+              py::gil_scoped_release release;
+              counts = sale.sale().Buyer(buyer);
+            }
+            return ToPython(counts);
+          },
+          "buyer"_a, "The buyer's counters (BuyerCounts); all zero for a buyer never seen.")
+      .def(
+          "type_stats_of",
+          [](const PySale& sale, py::handle type) {
+            const TypeId id = sale.TypeOf(type);
+            TypeStats stats;
+            {
+              py::gil_scoped_release release;
+              stats = sale.sale().TypeStatsOf(id);
+            }
+            return ToPython(stats);
+          },
+          "type"_a, "Counters of one ticket type (TypeStats); all zero for an unknown type.")
+      .def(
+          "stats",
+          [](const PySale& sale) {
+            SaleStats stats;
+            {
+              py::gil_scoped_release release;
+              stats = sale.sale().Stats();
+            }
+            return ToPython(stats);
+          },
+          "Counters of the whole sale (SaleStats). Exact at a quiescent point (I10).")
+      .def(
+          "drain_events",
+          [](PySale& sale, py::handle max_events) {
+            const auto max =
+                static_cast<size_t>(ToSaturatedInt(max_events, 0, kEventsMax + 1, "max_events"));
+            std::vector<Event> events(max);
+            size_t count = 0;
+            {
+              py::gil_scoped_release release;
+              count = sale.sale().DrainEvents(absl::MakeSpan(events));
+            }
+            py::list out(count);
+            for (size_t i = 0; i < count; ++i) out[i] = ToPython(events[i]);
+            return out;
+          },
+          "max_events"_a = 1024,
+          "Removes up to `max_events` events, oldest first, and returns them as a list of "
+          "Event. Empty when the sale was built with events_max=0.")
+      .def(
+          "memory_bytes", [](const PySale& sale) { return sale.sale().MemoryBytes(); },
+          "Bytes the sale allocated when it was built; it never changes.");
+}
+
+void BindSweeper(py::module_& module) {
+  py::class_<Sweeper>(module, "Sweeper", R"doc(
+A background thread that calls sale.sweep() every `interval`, so counters and
+events follow expiry promptly when nothing else sweeps.
+
+Sweeper(sale, interval): interval is a timedelta or seconds (a non-positive
+one is raised to 1 ms). The sweeper keeps its sale alive. Use it as a context
+manager, or call stop(); it also stops when garbage-collected.
+
+    with holdfast.Sweeper(sale, timedelta(milliseconds=100)):
+        serve()
+)doc")
+      .def(py::init([](PySale& sale, py::handle interval) {
+             return std::make_unique<Sweeper>(&sale.sale(), ToDuration(interval, "interval"));
+           }),
+           "sale"_a, "interval"_a, py::keep_alive<1, 2>(), "Starts the thread.")
+      .def("stop", &Sweeper::Stop, py::call_guard<py::gil_scoped_release>(),
+           "Stops the thread and waits for it; a sweep in progress finishes first. "
+           "Idempotent.")
+      .def_property_readonly("expired", &Sweeper::expired, "Holds expired by this sweeper.")
+      .def_property_readonly("sweeps", &Sweeper::sweeps, "Sweeps run so far.")
+      .def(
+          "__enter__", [](py::object self) { return self; }, "Returns the sweeper itself.")
+      .def(
+          "__exit__",
+          [](Sweeper& sweeper, py::object, py::object, py::object) {
+            py::gil_scoped_release release;
+            sweeper.Stop();
+            return false;
+          },
+          "exc_type"_a, "exc_value"_a, "traceback"_a, "Stops the thread.")
+      .def("__repr__", [](const Sweeper& sweeper) {
+        return absl::StrCat("<holdfast.Sweeper sweeps=", sweeper.sweeps(),
+                            " expired=", sweeper.expired(), ">");
+      });
+}
+
+}  // namespace
+
+void BindSale(py::module_& module) {
+  BindHold(module);
+  BindSaleClass(module);
+  BindSweeper(module);
+  module.def(
+      "validate_config",
+      [](py::handle config) {
+        const absl::Status status = ValidateConfig(BuildConfig(config, nullptr));
+        if (!status.ok()) RaiseConfigError(status);
+      },
+      "config"_a,
+      "Checks a normalized holdfast.SaleConfig the way Sale() does; raises ConfigError "
+      "naming the bad field.");
+}
+
+}  // namespace holdfast::python
