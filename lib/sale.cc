@@ -661,51 +661,34 @@ int64_t SaleCore::DeadlineNs(uint32_t index, uint64_t state) const {
 }
 
 Outcome SaleCore::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
-  const int64_t now_ns = NowNs();
-  const Outcome already =
-      mode == ConfirmMode::kRetryIsOk ? Outcome::kOk : Outcome::kAlreadyConfirmed;
-  for (;;) {
-    const Resolved r = Resolve(hold, buyer);
-    if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) return Count(already);
-    if (r.error != Outcome::kOk) return Count(r.error);
-    switch (StateOf(r.state)) {
-      case SlotState::kHeld:
-        if (now_ns >= r.deadline_ns()) {
-          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
-            return Count(Outcome::kExpired);
-        } else if (EndHeld(r.index, r.state, SlotState::kConfirmed, now_ns)) {
-          return Outcome::kOk;  // counted as holds_confirmed, see Stats()
-        }
-        continue;  // lost a race: read the winner's state
-      case SlotState::kConfirmed:
-        return Count(already);
-      case SlotState::kExpired:
-        return Count(Outcome::kExpired);
-      default:
-        return Count(Outcome::kUnknownHold);
-    }
-  }
+  return EndByBuyer(hold, buyer, SlotState::kConfirmed,
+                    mode == ConfirmMode::kRetryIsOk ? Outcome::kOk : Outcome::kAlreadyConfirmed);
 }
 
 Outcome SaleCore::Release(HoldId hold, BuyerId buyer) {
+  return EndByBuyer(hold, buyer, SlotState::kReleased, Outcome::kAlreadyConfirmed);
+}
+
+Outcome SaleCore::EndByBuyer(HoldId hold, BuyerId buyer, SlotState to, Outcome if_confirmed) {
   const int64_t now_ns = NowNs();
   for (;;) {
     const Resolved r = Resolve(hold, buyer);
     if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) {
-      return Count(Outcome::kAlreadyConfirmed);
+      return Count(if_confirmed);
     }
     if (r.error != Outcome::kOk) return Count(r.error);
     switch (StateOf(r.state)) {
       case SlotState::kHeld:
         if (now_ns >= r.deadline_ns()) {
-          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
+          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns)) {
             return Count(Outcome::kExpired);
-        } else if (EndHeld(r.index, r.state, SlotState::kReleased, now_ns)) {
-          return Outcome::kOk;  // counted as holds_released, see Stats()
+          }
+        } else if (EndHeld(r.index, r.state, to, now_ns)) {
+          return Outcome::kOk;  // counted as holds_confirmed or _released, see Stats()
         }
-        continue;
+        continue;  // lost a race: read the winner's state
       case SlotState::kConfirmed:
-        return Count(Outcome::kAlreadyConfirmed);
+        return Count(if_confirmed);
       case SlotState::kExpired:
         return Count(Outcome::kExpired);
       default:

@@ -192,6 +192,9 @@ class SaleCore {
   void DropClaimingSlot(uint32_t index, uint64_t generation);
   void FreeSlot(uint32_t index, uint64_t final_state);
 
+  // Confirm and Release: takes `buyer`'s hold out of kHeld into `to`, or
+  // answers why not; `if_confirmed` for a hold already confirmed.
+  Outcome EndByBuyer(HoldId hold, BuyerId buyer, SlotState to, Outcome if_confirmed);
   Resolved Resolve(HoldId hold, BuyerId buyer) const;
   bool RecentlyConfirmed(BuyerId buyer, HoldId hold) const;
   int64_t DeadlineNs(uint32_t index, uint64_t state) const;
