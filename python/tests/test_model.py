@@ -198,6 +198,20 @@ class Model:
             return Outcome.SOLD_OUT
         return None
 
+    def dead_may_matter(self, failure, buyer, merged, units, cycle):
+        """Whether a dead hold could have caused `failure`, as the library
+        decides before it scans for dead holds (I5 asks no more): the buyer's
+        own holds for its limits; for a short ticket type, holds of that type;
+        for a short cycle or quota, any hold."""
+        if failure is not Outcome.SOLD_OUT:
+            return self.claim_holds[buyer] > 0
+        if cycle >= 0 and self.cycles[cycle] < units:
+            return True
+        for t, q in merged.items():
+            if self.types[t] < q:
+                return any(h.state == "held" and t in h.lines for h in self.holds.values())
+        return True
+
     def hold(self, buyer, lines, ttl, key, actual_outcome, actual_id):
         """The expected (outcome, id) of a hold; on Ok the id is the actual one."""
         planned = self.plan(lines, ttl, key)
@@ -232,7 +246,7 @@ class Model:
             if failure is None:
                 break
             if failure in (Outcome.SOLD_OUT, Outcome.BUYER_LIMIT, Outcome.TOO_MANY_HOLDS):
-                if self.reclaim() > 0:
+                if self.dead_may_matter(failure, buyer, merged, units, cycle) and self.reclaim() > 0:
                     continue
             if key:
                 self.keys[(buyer, key)] = None
