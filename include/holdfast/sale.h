@@ -47,6 +47,12 @@
 //   hold past its deadline and tries again (I5).
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
+// - A Hold that runs short while another thread is expiring a dead hold in
+//   its way pauses (CPU pause instructions, a few microseconds at most) for
+//   those units before it answers, so that the answer is not kSoldOut (I5).
+// - Two concurrent Holds with one idempotency key: the second spins until the
+//   first has answered, yielding the CPU after 64 tries (sched_yield, the one
+//   system call besides reading the clock, and only on this path).
 // - Answering kSoldOut when expired holds may exist scans the slot groups'
 //   deadline hints: holds_max / 64 words, a few microseconds for 64Ki slots.
 #ifndef HOLDFAST_SALE_H_
