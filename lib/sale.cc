@@ -183,6 +183,7 @@ Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) const {
 }
 
 void SaleCore::AdvanceCycles(int target) const {
+  // Acquire pairs with the release of the compare-and-swap below.
   int current = current_cycle_.load(std::memory_order_acquire);
   while (current < target) {
     // Exactly one thread's Seal gets the leftover and passes it on.
@@ -522,6 +523,7 @@ void SaleCore::UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress
   for (int i = 0; i < progress.types; ++i) types_[plan.types[i].type].Give(plan.types[i].units);
   if (progress.cycle) GiveToCycle(plan.cycle, plan.units);
   if (progress.cycle_units) {
+    // Relaxed: one buyer's count, as in ClaimCycle.
     uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
     while (CycleOf(word) == plan.cycle &&
            !entry.cycle_units.compare_exchange_weak(
@@ -820,6 +822,7 @@ void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
       }
     }
   }
+  // Relaxed: one buyer's count, see ClaimBuyer.
   entry.claims.fetch_sub(kClaimOneHold + static_cast<uint64_t>(units), std::memory_order_relaxed);
 }
 
@@ -858,6 +861,7 @@ SaleCore::Reclaimed SaleCore::ReclaimExpired(int64_t now_ns) {
 
 void SaleCore::ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed) {
   SlotGroup& g = slots_.group(group);
+  // seq_cst: see ReclaimExpired; the raise below compares against it.
   uint64_t hint = g.hint.load(std::memory_order_seq_cst);
   // Acquire pairs with Allocate's fetch_or chain; the state loads decide.
   uint64_t occupied = g.occupied.load(std::memory_order_acquire);
@@ -1057,6 +1061,7 @@ SeatState SaleCore::Seat(SeatId seat) const {
   if (seats_ == nullptr || !seats_->Read(seat, status, owner)) return result;
   result.status = status;
   if (status == SeatStatus::kSold && (owner & kOwnerSold) != 0) {
+    // Acquire pairs with the buyer entry's inserting compare-and-swap.
     const uint64_t id =
         buyers_.at((owner & ~kOwnerSold) - 1).id_plus_one.load(std::memory_order_acquire);
     result.buyer = id - 1;

@@ -27,6 +27,7 @@ BuyerEntry* BuyerTable::FindOrInsert(BuyerId buyer) {
   for (size_t i = Mix64(buyer) & mask_, probes = 0; probes <= mask_;
        i = (i + 1) & mask_, ++probes) {
     std::atomic<uint64_t>& slot = entries_[i].id_plus_one;
+    // Acquire pairs with the release of the inserting compare-and-swap.
     uint64_t id = slot.load(std::memory_order_acquire);
     if (id == buyer + 1) return &entries_[i];
     if (id != 0) continue;

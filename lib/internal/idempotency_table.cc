@@ -35,9 +35,11 @@ IdempotencyEntry* IdempotencyTable::FindOrInsert(BuyerId buyer, uint64_t key) {
   const uint64_t hash = HashOf(buyer, key);
   for (size_t i = hash & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
     std::atomic<uint64_t>& slot = entries_[i].key_hash;
+    // Acquire pairs with the release of the claiming compare-and-swap.
     uint64_t seen = slot.load(std::memory_order_acquire);
     if (seen == hash) return &entries_[i];
     if (seen != 0) continue;
+    // Relaxed: a pure count, see admitted_.
     if (admitted_.fetch_add(1, std::memory_order_relaxed) >= keys_max_) {
       admitted_.fetch_sub(1, std::memory_order_relaxed);
       return Find(buyer, key);

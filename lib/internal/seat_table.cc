@@ -45,6 +45,7 @@ SeatTable::SeatTable(const SeatMapConfig& map) {
   words_.reset(new Word[std::max<size_t>(word_count_, 1)]);
   row_of_word_.reset(new uint32_t[std::max<size_t>(word_count_, 1)]);
   owners_.reset(new std::atomic<uint32_t>[std::max<SeatId>(seat_count_, 1)]);
+  // Relaxed: nothing is shared until Create returns the sale.
   for (SeatId i = 0; i < seat_count_; ++i) owners_[i].store(0, std::memory_order_relaxed);
   size_t index = 0;
   for (const SectionConfig& section : map.sections) {
@@ -120,6 +121,7 @@ void SeatTable::Give(SeatRun run) {
 
 void SeatTable::SetHolder(SeatRun run, uint32_t slot) {
   const SeatId first = SeatAt(run.word, run.first);
+  // Relaxed: owner words are informational, see owners_.
   for (uint32_t i = 0; i < run.count; ++i) {
     owners_[first + i].store(slot + 1, std::memory_order_relaxed);
   }
@@ -127,6 +129,7 @@ void SeatTable::SetHolder(SeatRun run, uint32_t slot) {
 
 void SeatTable::MarkSold(SeatRun run, uint32_t buyer_index) {
   const SeatId first = SeatAt(run.word, run.first);
+  // Relaxed: published by the release on `sold` below.
   for (uint32_t i = 0; i < run.count; ++i) {
     owners_[first + i].store(kOwnerSold | (buyer_index + 1), std::memory_order_relaxed);
   }

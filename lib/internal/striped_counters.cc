@@ -27,6 +27,7 @@ struct Lease {
     uint64_t seen = leased.load(std::memory_order_relaxed);
     while (~seen != 0) {
       const uint64_t bit = uint64_t{1} << std::countr_zero(~seen);
+      // acq_rel: see `leased`; the fetch_or decides who gets the stripe.
       seen = leased.fetch_or(bit, std::memory_order_acq_rel);
       if ((seen & bit) == 0) {
         index = static_cast<size_t>(std::countr_zero(bit));
@@ -34,6 +35,7 @@ struct Lease {
         return;
       }
     }
+    // Relaxed: see next_shared.
     index = StripedCounters::kLeasedStripes +
             next_shared.fetch_add(1, std::memory_order_relaxed) % StripedCounters::kSharedStripes;
   }

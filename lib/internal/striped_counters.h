@@ -39,6 +39,7 @@ class StripedCounters {
     if (stripe.exclusive) {
       cell.store(cell.load(std::memory_order_relaxed) + delta, std::memory_order_release);
     } else {
+      // A shared stripe has several writers: an atomic add, release as above.
       cell.fetch_add(delta, std::memory_order_release);
     }
   }
