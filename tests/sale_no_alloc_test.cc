@@ -283,3 +283,75 @@ TEST(SaleNoAllocTest, HotPathAllocatesNothing) {
 
 }  // namespace
 }  // namespace holdfast
+
+namespace holdfast {
+namespace {
+
+// The seating hot path: specific seats (taken and free), best available
+// (adjacent, split, nothing fits), confirm, release, expiry on demand, and the
+// seat queries, all with counting on.
+TEST(SaleNoAllocTest, SeatingAllocatesNothing) {
+  ManualClock clock(absl::UnixEpoch());
+  absl::StatusOr<SeatMapConfig> map = ParseSeatMap(
+      "section S type=0\n"
+      "row A seats=8\n"
+      "row B seats=8\n");
+  ASSERT_TRUE(map.ok()) << map.status();
+  SaleConfig config;
+  config.types = {{.name = "seats", .capacity = 16}, {.name = "ga", .capacity = 10}};
+  config.seat_map = *map;
+  config.holds_max = 64;
+  config.units_per_hold_max = 16;
+  config.events_max = 32;
+  config.clock = &clock;
+  absl::StatusOr<std::unique_ptr<Sale>> created = Sale::Create(config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  Sale& sale = **created;
+  const SeatId a1 = sale.FindSeat("S A-1");
+  const SeatId a2 = sale.FindSeat("S A-2");
+  Outcome got[12] = {};
+  SeatId seats[16];
+  uint64_t held[1], sold[1];
+  int count = 0;
+  int64_t sink = 0;
+  BestAvailableRequest four, nine, nine_split;
+  four.count = 4;
+  nine.count = 9;
+  nine_split.count = 9;
+  nine_split.allow_split = true;
+
+  counting.store(true, std::memory_order_relaxed);
+  // ---------------------------------------------------------------- measured region begins.
+  const SeatId pair[] = {a1, a2};
+  const HoldLine ga[] = {{.type = 1, .quantity = 1}};
+  const HoldResult first = sale.HoldSeats(1, pair, ga, {.ttl = absl::Minutes(1)});
+  got[0] = first.outcome;
+  got[1] = sale.HoldSeats(2, absl::MakeConstSpan(&a2, 1)).outcome;  // kSeatTaken
+  const HoldResult best = sale.HoldBestAvailable(3, four, seats);
+  got[2] = best.outcome;
+  got[3] = sale.HoldBestAvailable(4, nine, seats).outcome;  // kNoAdjacentSeats
+  got[4] = sale.HoldBestAvailable(4, nine_split, seats).outcome;
+  got[5] = sale.Confirm(best.id, 3);
+  got[6] = sale.SeatsOf(best.id, 3, seats, count);
+  sink += static_cast<int64_t>(sale.Seat(a1).status) + static_cast<int64_t>(sale.Seat(a2).buyer);
+  got[7] = sale.SnapshotSeats(held, sold) ? Outcome::kOk : Outcome::kInvalidArgument;
+  clock.Advance(absl::Minutes(2));  // the first hold is dead: its seats come back on demand
+  got[8] = sale.HoldSeats(5, pair).outcome;
+  got[9] = sale.Release(first.id, 1);  // kExpired
+  // ---------------------------------------------------------------- measured region ends.
+  counting.store(false, std::memory_order_relaxed);
+
+  EXPECT_EQ(allocations.load(), 0) << "operator new was called on the seating hot path";
+  EXPECT_EQ(deallocations.load(), 0) << "operator delete was called on the seating hot path";
+  const Outcome want[] = {
+      Outcome::kOk, Outcome::kSeatTaken, Outcome::kOk, Outcome::kNoAdjacentSeats,
+      Outcome::kOk, Outcome::kOk,        Outcome::kOk, Outcome::kOk,
+      Outcome::kOk, Outcome::kExpired};
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(OutcomeName(got[i]), OutcomeName(want[i])) << i;
+  EXPECT_EQ(count, 4);
+  EXPECT_NE(sold[0], 0u);
+  EXPECT_GE(sink, 0);
+}
+
+}  // namespace
+}  // namespace holdfast
