@@ -3,6 +3,7 @@
 #include "holdfast/sale.h"
 
 #include <algorithm>
+#include <new>
 #include <thread>
 
 #include "lib/internal/sale_core.h"
@@ -1115,7 +1116,14 @@ absl::StatusOr<std::unique_ptr<Sale>> Sale::Create(const SaleConfig& config) {
   if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
   const uint32_t tag = internal::next_sale_tag.fetch_add(1, std::memory_order_relaxed) %
                        (1u << internal::kSaleTagBits);
-  return std::unique_ptr<Sale>(new Sale(std::make_unique<internal::SaleCore>(config, tag)));
+  try {
+    return std::unique_ptr<Sale>(new Sale(std::make_unique<internal::SaleCore>(config, tag)));
+  } catch (const std::bad_alloc&) {
+    // Every bound is sized here, once: running out of memory is refused as
+    // a status, never a crash later.
+    return absl::ResourceExhaustedError(
+        "Sale::Create: not enough memory for the configured bounds");
+  }
 }
 
 Sale::Sale(std::unique_ptr<internal::SaleCore> core) : core_(std::move(core)) {}
