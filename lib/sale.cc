@@ -19,9 +19,9 @@ std::atomic<uint32_t> next_sale_tag{0};
 
 constexpr int64_t kNanosPerMicro = 1000;
 
-// How often a short Hold re-checks for the units of a dead hold that another
-// thread is expiring, before it answers: a few microseconds in all.
-constexpr int kEndingWaitsMax = 16;
+// How often a short Hold pauses for the units of a dead hold that another
+// thread is expiring before it starts yielding the CPU to that thread.
+constexpr int kEndingPausesMax = 16;
 
 // A pause between such checks: a CPU hint, never a system call.
 void CpuRelax() {
@@ -311,10 +311,16 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
         const Reclaimed reclaimed = ReclaimExpired(now_ns);
         if (reclaimed.expired > 0) continue;
         // Another thread is expiring a dead hold and has not given its units
-        // back yet: they are ours to take, so wait a moment for them
-        // (bounded; the ending thread may be preempted).
-        if (reclaimed.expiring > 0 && ending_waits++ < kEndingWaitsMax) {
-          CpuRelax();
+        // back yet: they are ours to take, so wait for them. A few CPU pauses
+        // first; after that the ending thread is likely preempted, so give it
+        // the CPU (sched_yield). The wait ends when that thread's finite
+        // return of the units does.
+        if (reclaimed.expiring > 0) {
+          if (ending_waits++ < kEndingPausesMax) {
+            CpuRelax();
+          } else {
+            std::this_thread::yield();
+          }
           continue;
         }
       }

@@ -93,5 +93,39 @@ TEST(RegressionTest, Bug1DeadHoldNeverCausesTooManyHoldsWhileASweepRuns) {
                              << counts.rounds << " rounds";
 }
 
+// Bug 2 (found by linearizability_test under ThreadSanitizer, seed 63): with the buyer table one
+// entry from full, two concurrent first Holds of the same new buyer could answer
+// kBuyerTableFull for one of them: the admission count was taken before the entry was claimed,
+// so the second request found the count exhausted and the entry not yet there. config.h:
+// "Past it, a new buyer gets kBuyerTableFull" -- this buyer is not past it.
+TEST(RegressionTest, Bug2TwinFirstHoldsOfANewBuyerAreBothAdmitted) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  int64_t rounds = 0, refused = 0;
+  const HoldLine line{.type = 0, .quantity = 1};
+  while (std::chrono::steady_clock::now() < deadline && refused == 0) {
+    SaleConfig config = OneUnit();
+    config.types[0].capacity = 10;
+    config.buyers_max = 1;
+    std::unique_ptr<Sale> sale = std::move(*Sale::Create(config));
+    std::atomic<int> ready{0};
+    Outcome twin = Outcome::kOk;
+    std::thread other([&] {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      twin = sale->Hold(7, absl::MakeConstSpan(&line, 1)).outcome;
+    });
+    ready.fetch_add(1);
+    while (ready.load() < 2) {
+    }
+    const Outcome mine = sale->Hold(7, absl::MakeConstSpan(&line, 1)).outcome;
+    other.join();
+    ++rounds;
+    refused += (mine == Outcome::kBuyerTableFull) + (twin == Outcome::kBuyerTableFull);
+  }
+  std::printf("%lld rounds\n", static_cast<long long>(rounds));
+  EXPECT_EQ(refused, 0) << "a new buyer's twin request was refused as past buyers_max";
+}
+
 }  // namespace
 }  // namespace holdfast

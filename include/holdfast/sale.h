@@ -48,8 +48,11 @@
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
 // - A Hold that runs short while another thread is expiring a dead hold in
-//   its way pauses (CPU pause instructions, a few microseconds at most) for
-//   those units before it answers, so that the answer is not kSoldOut (I5).
+//   its way waits for those units before it answers, so that the answer is
+//   not kSoldOut (I5): CPU pauses first, then sched_yield while the other
+//   thread (likely preempted) finishes giving them back. This is the one wait
+//   on another buyer's operation, and it lasts as long as that thread's
+//   return of a hold's units.
 // - Two concurrent Holds with one idempotency key: the second spins until the
 //   first has answered, yielding the CPU after 64 tries (sched_yield, the one
 //   system call besides reading the clock, and only on this path).

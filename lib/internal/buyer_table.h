@@ -50,6 +50,11 @@ constexpr int64_t ClaimUnitsOf(uint64_t word) {
   return static_cast<int64_t>(word & kClaimUnitsMax);
 }
 static_assert(kHoldsMax < (int64_t{1} << (64 - kClaimUnitsBits)), "live holds fit their field");
+// Claims values no admitted buyer reaches (its live-hold field would exceed
+// kHoldsMax): an entry whose id is stored but whose admission is being
+// decided, and one whose admission was refused (the table was full).
+inline constexpr uint64_t kClaimsPending = ~uint64_t{0};
+inline constexpr uint64_t kClaimsRefused = ~uint64_t{0} - 1;
 
 // One buyer: one cache line.
 struct alignas(64) BuyerEntry {
@@ -58,8 +63,9 @@ struct alignas(64) BuyerEntry {
   // entry's counters (which start at zero and need no publication).
   std::atomic<uint64_t> id_plus_one{0};
   // The per-buyer limit word, see PackClaims: live holds and held + bought
-  // units in one word, so one compare-and-swap checks both limits.
-  std::atomic<uint64_t> claims{0};
+  // units in one word, so one compare-and-swap checks both limits. Starts
+  // kClaimsPending until FindOrInsert settles the buyer's admission.
+  std::atomic<uint64_t> claims{kClaimsPending};
   std::atomic<int64_t> bought{0};
   std::atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
   std::atomic<uint32_t> recent_next{0};
@@ -72,9 +78,11 @@ class BuyerTable {
   explicit BuyerTable(int32_t buyers_max);
 
   // The buyer's entry, inserting it if new; nullptr when buyers_max distinct
-  // buyers are tracked already. Lock-free.
+  // buyers are tracked already. Lock-free, except that two first requests
+  // of one new buyer settle its admission once: the second waits for the
+  // first (spinning, then yielding).
   BuyerEntry* FindOrInsert(BuyerId buyer);
-  // The buyer's entry, or nullptr for a buyer never seen. Lock-free.
+  // The buyer's admitted entry, or nullptr for a buyer never admitted.
   BuyerEntry* Find(BuyerId buyer) const;
 
   // The entry at `index` (from IndexOf), for a hold that stored it.
@@ -87,11 +95,14 @@ class BuyerTable {
   size_t MemoryBytes() const { return (mask_ + 1) * sizeof(BuyerEntry); }
 
  private:
+  // `entry` once its admission is settled: itself, or nullptr if refused.
+  static BuyerEntry* Settled(BuyerEntry& entry);
+
   const int64_t buyers_max_;
   const size_t mask_;
   std::unique_ptr<BuyerEntry[]> entries_;
-  // Buyers admitted so far, never above buyers_max_. Relaxed: it is a pure
-  // count; the id compare-and-swap publishes the entry.
+  // Buyers admitted so far, never above buyers_max_ when settled. Its
+  // orderings are explained where it is used (FindOrInsert).
   alignas(64) std::atomic<int64_t> admitted_{0};
 };
 
