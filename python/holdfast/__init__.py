@@ -17,6 +17,17 @@ GIL, so Python threads hold and confirm in parallel.
 
     outcome, hold = sale.try_hold(8, "regular")   # no exceptions, for hot loops
 
+Reserved seating: give the sale a seat_map (parse_seat_map's text format)
+and hold seats by id or label, or the best ones available:
+
+    hall = holdfast.Sale(types={"stalls": 20}, seat_map='''
+        section Stalls type=0
+        row A seats=10
+        row B seats=10
+    ''')
+    hold = hall.hold_best_available(buyer=7, count=2)   # hold.seats: (4, 5)
+    hall.hold_seats(8, ["Stalls B-1", "Stalls B-2"])
+
 Expected outcomes are raised as subclasses of HoldfastError (SoldOut,
 BuyerLimit, Expired, ...), each carrying its Outcome; see DESIGN.md §2-3 for
 the guarantees and include/holdfast/sale.h for each call's exact outcomes.
@@ -39,13 +50,24 @@ from holdfast._outcome import (
     NotOpen,
     NotOwner,
     Outcome,
+    SeatStatus,
     SeatTaken,
     SoldOut,
     TooManyHolds,
     UnknownHold,
 )
-from holdfast._records import BuyerCounts, Event, SaleStats, TypeStats
-from holdfast._config import Cycle, Quota, SaleConfig, TicketType, make_config, validate_config
+from holdfast._records import BuyerCounts, Event, SaleStats, SeatState, TypeStats
+from holdfast._config import (
+    Cycle,
+    Quota,
+    SaleConfig,
+    SeatMap,
+    SeatRow,
+    SeatSection,
+    TicketType,
+    make_config,
+    validate_config,
+)
 from holdfast import _core
 from holdfast._core import (
     BUYERS_MAX,
@@ -66,6 +88,7 @@ from holdfast._core import (
     ManualClock,
     Sweeper,
     SystemClock,
+    parse_seat_map,
 )
 from holdfast._sale import Sale
 
@@ -109,6 +132,11 @@ __all__ = [
     "Sale",
     "SaleConfig",
     "SaleStats",
+    "SeatMap",
+    "SeatRow",
+    "SeatSection",
+    "SeatState",
+    "SeatStatus",
     "SeatTaken",
     "SoldOut",
     "Sweeper",
@@ -120,6 +148,7 @@ __all__ = [
     "UNITS_PER_HOLD_MAX",
     "UnknownHold",
     "make_config",
+    "parse_seat_map",
     "validate_config",
 ]
 

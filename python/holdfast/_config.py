@@ -1,9 +1,11 @@
-"""The description of a sale: ticket types, quotas, cycles and limits.
+"""The description of a sale: ticket types, quotas, cycles, limits and the
+seat map.
 
 Sale(...) and validate_config(...) take either a SaleConfig or the same
 fields as keyword arguments, with a few conveniences: types as a mapping
 {name: capacity} or (name, capacity) pairs, quota members by type name, TTLs
-as timedelta or seconds. make_config() turns any of these into one normalized
+as timedelta or seconds, the seat map as its text (see parse_seat_map).
+make_config() turns any of these into one normalized
 SaleConfig, which the compiled core reads field by field; the core checks the
 values (ConfigError names the field).
 """
@@ -64,6 +66,51 @@ class Cycle:
 
 
 @dataclasses.dataclass(frozen=True)
+class SeatRow:
+    """One row of a seat map: seat_count seats numbered first_number,
+    first_number + 1, ...; a seat's label is "SECTION ROW-NUMBER"."""
+
+    label: str
+    """Non-empty, unique within its section, e.g. "B"."""
+    seat_count: int
+    """1 .. 1024."""
+    first_number: int = 1
+    rank: int = 0
+    """Lower is better; 0: 1 + the row's index in the map (config order)."""
+    accessible: Tuple[int, ...] = ()
+    """Seat numbers with wheelchair access."""
+    restricted: Tuple[int, ...] = ()
+    """Seat numbers with a restricted view."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SeatSection:
+    """A section of a seat map: rows sold as units of one ticket type, whose
+    capacity must equal the section's seats (all sections of that type)."""
+
+    name: str
+    type: Union[int, str] = 0
+    """The ticket type (price tier), by index or name."""
+    rows: Tuple[SeatRow, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class SeatMap:
+    """Reserved seating: sections of rows of seats (holdfast/seat_map.h).
+
+    Usually parsed from text with parse_seat_map(); seat ids run 0 .. seats-1
+    in the order of sections, rows and seats.
+    """
+
+    sections: Tuple[SeatSection, ...] = ()
+
+    @property
+    def seat_count(self) -> int:
+        """Seats in the map."""
+        return sum(row.seat_count for section in self.sections for row in section.rows)
+
+
+@dataclasses.dataclass(frozen=True)
 class SaleConfig:
     """The whole description of a sale; every bound is explicit.
 
@@ -91,6 +138,9 @@ class SaleConfig:
     """Capacity of the event queue; 0 turns events off."""
     clock: Any = None
     """A holdfast.Clock (e.g. ManualClock); None: SystemClock.get()."""
+    seat_map: Union[SeatMap, str, None] = None
+    """Reserved seating: a SeatMap or its text (parse_seat_map); None: a
+    general-admission-only sale."""
 
 
 TypesArg = Union[Mapping[str, int], Iterable[Union[TicketType, Tuple[str, int]]]]
@@ -128,6 +178,29 @@ def _cycle(cycle: Any) -> Cycle:
     return cycle if isinstance(cycle, Cycle) else Cycle(*cycle)
 
 
+def _seat_map(seat_map: Any, type_index: Mapping[str, int]) -> SeatMap:
+    if seat_map is None:
+        return SeatMap()
+    if isinstance(seat_map, str):
+        from holdfast import _core
+
+        seat_map = _core.parse_seat_map(seat_map)
+    if not isinstance(seat_map, SeatMap):
+        raise TypeError(f"seat_map: expected a SeatMap or its text, got {type(seat_map).__name__}")
+    sections = []
+    for section in seat_map.sections:
+        if isinstance(section.type, str):
+            if section.type not in type_index:
+                from holdfast._outcome import ConfigError
+
+                raise ConfigError(
+                    f"seat_map section {section.name!r}: no ticket type named {section.type!r}"
+                )
+            section = dataclasses.replace(section, type=type_index[section.type])
+        sections.append(dataclasses.replace(section, rows=tuple(section.rows)))
+    return SeatMap(tuple(sections))
+
+
 def make_config(config: Optional[SaleConfig] = None, /, **fields: Any) -> SaleConfig:
     """Returns a normalized SaleConfig from a SaleConfig and/or keyword fields.
 
@@ -150,6 +223,7 @@ def make_config(config: Optional[SaleConfig] = None, /, **fields: Any) -> SaleCo
         types=types,
         quotas=tuple(_quota(q, type_index) for q in config.quotas),
         cycles=tuple(_cycle(c) for c in config.cycles),
+        seat_map=_seat_map(config.seat_map, type_index),
     )
 
 

@@ -6,13 +6,15 @@ tests/test_stubs.py checks these names and signatures against the module.
 import datetime
 from typing import Any, List, Mapping, Optional, Tuple, Union, Iterable
 
-from holdfast._config import SaleConfig
+from holdfast._config import SaleConfig, SeatMap
 from holdfast._outcome import ConfirmMode, Outcome
-from holdfast._records import BuyerCounts, Event, SaleStats, TypeStats
+from holdfast._records import BuyerCounts, Event, SaleStats, SeatState, TypeStats
 
 _Seconds = Union[datetime.timedelta, float, int]
 _TypeRef = Union[int, str]
 _Lines = Union[_TypeRef, Mapping[_TypeRef, int], Iterable[Tuple[_TypeRef, int]]]
+_SeatRef = Union[int, str]
+_Seats = Union[_SeatRef, Iterable[_SeatRef]]
 
 VERSION: Tuple[int, int, int]
 RESERVED_BUYER: int
@@ -33,6 +35,7 @@ def outcome_name(outcome: int) -> str: ...
 def outcome_status_code(outcome: int) -> str: ...
 def event_kind_name(kind: int) -> str: ...
 def validate_config(config: SaleConfig) -> None: ...
+def parse_seat_map(text: str) -> SeatMap: ...
 
 class Clock:
     def monotonic_ns(self) -> int: ...
@@ -58,6 +61,8 @@ class Hold:
     def sale(self) -> Sale: ...
     @property
     def state(self) -> str: ...
+    @property
+    def seats(self) -> Tuple[int, ...]: ...
     def confirm(self, mode: Union[ConfirmMode, int] = 0) -> None: ...
     def try_confirm(self, mode: Union[ConfirmMode, int] = 0) -> Outcome: ...
     def release(self) -> None: ...
@@ -112,6 +117,57 @@ class Sale:
     def stats(self) -> SaleStats: ...
     def drain_events(self, max_events: int = 1024) -> List[Event]: ...
     def memory_bytes(self) -> int: ...
+    def hold_seats(
+        self,
+        buyer: int,
+        seats: _Seats,
+        lines: _Lines = (),
+        *,
+        ttl: Optional[_Seconds] = None,
+        idempotency_key: Optional[int] = None,
+    ) -> Hold: ...
+    def try_hold_seats(
+        self,
+        buyer: int,
+        seats: _Seats,
+        lines: _Lines = (),
+        *,
+        ttl: Optional[_Seconds] = None,
+        idempotency_key: Optional[int] = None,
+    ) -> Tuple[Outcome, Optional[Hold], Optional[int]]: ...
+    def hold_best_available(
+        self,
+        buyer: int,
+        count: int,
+        sections: Union[_TypeRef, Iterable[_TypeRef]] = (),
+        *,
+        avoid_orphans: bool = True,
+        allow_split: bool = False,
+        accessible_only: bool = False,
+        allow_restricted: bool = False,
+        ttl: Optional[_Seconds] = None,
+        idempotency_key: Optional[int] = None,
+    ) -> Hold: ...
+    def try_hold_best_available(
+        self,
+        buyer: int,
+        count: int,
+        sections: Union[_TypeRef, Iterable[_TypeRef]] = (),
+        *,
+        avoid_orphans: bool = True,
+        allow_split: bool = False,
+        accessible_only: bool = False,
+        allow_restricted: bool = False,
+        ttl: Optional[_Seconds] = None,
+        idempotency_key: Optional[int] = None,
+    ) -> Tuple[Outcome, Optional[Hold]]: ...
+    def seats_of(self, hold: Union[Hold, int], buyer: Optional[int] = None) -> Tuple[int, ...]: ...
+    def seat(self, seat: _SeatRef) -> SeatState: ...
+    def find_seat(self, label: str) -> Optional[int]: ...
+    def seat_label(self, seat: int) -> Optional[str]: ...
+    def seat_count(self) -> int: ...
+    def snapshot_seats(self) -> Tuple[int, int]: ...
+    def seat_state_bytes(self) -> int: ...
 
 class Sweeper:
     def __init__(self, sale: Sale, interval: _Seconds) -> None: ...

@@ -66,6 +66,19 @@ class EventKind(enum.IntEnum):
         return self.name.capitalize()
 
 
+class SeatStatus(enum.IntEnum):
+    """What a seat is doing now (Sale.seat); the values equal the C++ enum
+    holdfast::SeatStatus."""
+
+    FREE = 0
+    HELD = 1
+    """In a live hold (or one past its deadline not yet expired)."""
+    SOLD = 2
+
+    def __str__(self) -> str:
+        return self.name.capitalize()
+
+
 class ConfirmMode(enum.IntEnum):
     """How confirm answers a hold the buyer already confirmed (I9)."""
 
@@ -134,9 +147,42 @@ class SoldOut(HoldfastError):
 
 class SeatTaken(HoldfastError):
     """A requested seat is taken (reserved seating; not produced by general
-    admission sales)."""
+    admission sales).
+
+    `taken_seat` is the seat id found taken (the lowest-numbered one of the
+    first run of consecutive requested seats that had one), or None.
+    """
 
     outcome = Outcome.SEAT_TAKEN
+
+    def __init__(
+        self,
+        message: Optional[str] = None,
+        *,
+        operation: str = "",
+        buyer: Optional[int] = None,
+        hold_id: Optional[int] = None,
+        taken_seat: Optional[int] = None,
+    ) -> None:
+        self.taken_seat = taken_seat
+        if message is None and taken_seat is not None:
+            message = f"SeatTaken (seat {taken_seat}"
+            if operation:
+                message += f", {operation}"
+            if buyer is not None:
+                message += f", buyer {buyer}"
+            message += ")"
+        super().__init__(message, operation=operation, buyer=buyer, hold_id=hold_id)
+
+    def __reduce__(self):
+        return (
+            _rebuild_seat_taken,
+            (type(self), str(self), self.operation, self.buyer, self.hold_id, self.taken_seat),
+        )
+
+
+def _rebuild_seat_taken(cls, message, operation, buyer, hold_id, taken_seat):
+    return cls(message, operation=operation, buyer=buyer, hold_id=hold_id, taken_seat=taken_seat)
 
 
 class NoAdjacentSeats(HoldfastError):

@@ -1,4 +1,5 @@
-"""The read-only records a Sale hands out: counters, stats and events.
+"""The read-only records a Sale hands out: counters, stats, events and seat
+states.
 
 Frozen dataclasses, so they compare by value, print readably and can't be
 changed by mistake. The compiled module builds them by keyword.
@@ -7,9 +8,9 @@ changed by mistake. The compiled module builds them by keyword.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping
+from typing import Mapping, Optional
 
-from holdfast._outcome import EventKind, Outcome
+from holdfast._outcome import EventKind, Outcome, SeatStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,3 +77,16 @@ class Event:
     """All lines of the hold together."""
     monotonic_ns: int
     """The sale clock's monotonic_ns() when it happened."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SeatState:
+    """One seat's state (Sale.seat), for the server, not for other buyers:
+    it names the holder."""
+
+    status: SeatStatus = SeatStatus.FREE
+    hold_id: Optional[int] = None
+    """The hold that has it, when held; None when free or sold (a sold seat
+    names only its buyer)."""
+    buyer: Optional[int] = None
+    """The holder or the buyer; None when free."""

@@ -9,7 +9,7 @@ namespace holdfast::python {
 
 // Clock, SystemClock, ManualClock (clock_binding.cc).
 void BindClocks(pybind11::module_& module);
-// Sale, Hold, Sweeper and validate_config (sale_binding.cc).
+// Sale, Hold, Sweeper, validate_config and parse_seat_map (sale_binding.cc).
 void BindSale(pybind11::module_& module);
 
 }  // namespace holdfast::python

@@ -17,6 +17,7 @@ void PythonTypes::Load() {
   auto* types = new PythonTypes();
   py::module_ outcome_module = py::module_::import("holdfast._outcome");
   py::module_ records = py::module_::import("holdfast._records");
+  py::module_ config = py::module_::import("holdfast._config");
   py::object outcome_enum = outcome_module.attr("Outcome");
   py::dict exceptions = outcome_module.attr("EXCEPTIONS");
   for (int i = 0; i < kOutcomeCount; ++i) {
@@ -32,7 +33,13 @@ void PythonTypes::Load() {
   }
   py::object event_kind = outcome_module.attr("EventKind");
   for (int i = 0; i < 4; ++i) types->event_kinds_[i] = event_kind(i);
+  py::object seat_status = outcome_module.attr("SeatStatus");
+  for (int i = 0; i < 3; ++i) types->seat_statuses_[i] = seat_status(i);
   types->config_error_class = outcome_module.attr("ConfigError");
+  types->seat_state_class = records.attr("SeatState");
+  types->seat_map_class = config.attr("SeatMap");
+  types->seat_section_class = config.attr("SeatSection");
+  types->seat_row_class = config.attr("SeatRow");
   types->buyer_counts_class = records.attr("BuyerCounts");
   types->type_stats_class = records.attr("TypeStats");
   types->sale_stats_class = records.attr("SaleStats");
@@ -45,10 +52,17 @@ const PythonTypes& PythonTypes::Get() { return *instance; }
 void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
   const PythonTypes& types = PythonTypes::Get();
   using py::literals::operator""_a;
-  py::object error = types.exception(outcome)(
-      "operation"_a = context.operation, "buyer"_a = context.buyer,
-      "hold_id"_a = context.hold.value == 0 ? py::object(py::none())
-                                            : py::object(py::int_(context.hold.value)));
+  py::object hold_id =
+      context.hold.value == 0 ? py::object(py::none()) : py::object(py::int_(context.hold.value));
+  py::object error =
+      outcome == Outcome::kSeatTaken
+          ? types.exception(outcome)(
+                "operation"_a = context.operation, "buyer"_a = context.buyer, "hold_id"_a = hold_id,
+                "taken_seat"_a = context.taken_seat == kNoSeat
+                                     ? py::object(py::none())
+                                     : py::object(py::int_(context.taken_seat)))
+          : types.exception(outcome)("operation"_a = context.operation, "buyer"_a = context.buyer,
+                                     "hold_id"_a = hold_id);
   PyErr_SetObject(types.exception(outcome).ptr(), error.ptr());
   throw py::error_already_set();
 }

@@ -1,5 +1,5 @@
 // python/src/python_types.h: the classes the pure-Python half of the package
-// defines (holdfast/_outcome.py, holdfast/_records.py), looked up once so the
+// defines (holdfast/_outcome.py, holdfast/_records.py, holdfast/_config.py), looked up once so the
 // bindings can return an Outcome member or raise SoldOut without a lookup.
 //
 //   const PythonTypes& types = PythonTypes::Get();
@@ -17,6 +17,7 @@
 
 #include "holdfast/event.h"
 #include "holdfast/outcome.h"
+#include "holdfast/seat_map.h"
 #include "holdfast/types.h"
 
 namespace holdfast::python {
@@ -25,7 +26,8 @@ namespace py = pybind11;
 
 class PythonTypes {
  public:
-  // Imports holdfast._outcome and holdfast._records and keeps what it needs.
+  // Imports holdfast._outcome, holdfast._records and holdfast._config and
+  // keeps what it needs.
   // Called once, from the module's init. Throws error_already_set.
   static void Load();
   // The loaded types. Load() must have run.
@@ -34,6 +36,9 @@ class PythonTypes {
   // The Outcome member for `outcome` (a new reference).
   py::object outcome(Outcome outcome) const { return outcomes_[static_cast<size_t>(outcome)]; }
   py::object event_kind(EventKind kind) const { return event_kinds_[static_cast<size_t>(kind)]; }
+  py::object seat_status(SeatStatus status) const {
+    return seat_statuses_[static_cast<size_t>(status)];
+  }
   // The HoldfastError subclass for a non-Ok outcome.
   py::handle exception(Outcome outcome) const { return exceptions_[static_cast<size_t>(outcome)]; }
 
@@ -42,22 +47,29 @@ class PythonTypes {
   py::object sale_stats_class;
   py::object event_class;
   py::object config_error_class;
+  py::object seat_state_class;
+  py::object seat_map_class;
+  py::object seat_section_class;
+  py::object seat_row_class;
 
  private:
   std::array<py::object, kOutcomeCount> outcomes_;
   std::array<py::object, kOutcomeCount> exceptions_;
   std::array<py::object, 4> event_kinds_;
+  std::array<py::object, 3> seat_statuses_;
 };
 
 // What RaiseOutcome tells the exception about the failed call.
 struct RaiseContext {
   const char* operation = "";  // "hold", "confirm", "release", "extend"
   BuyerId buyer = 0;
-  HoldId hold;  // value 0: none (a failed hold has no id)
+  HoldId hold;                  // value 0: none (a failed hold has no id)
+  SeatId taken_seat = kNoSeat;  // with kSeatTaken: the seat found taken
 };
 
 // Raises the HoldfastError subclass of a non-Ok `outcome`, carrying the
-// outcome, the operation, the buyer and the hold id.
+// outcome, the operation, the buyer and the hold id (and SeatTaken its
+// taken_seat).
 [[noreturn]] void RaiseOutcome(Outcome outcome, const RaiseContext& context);
 
 }  // namespace holdfast::python

@@ -1,4 +1,4 @@
-// Sale, Hold and Sweeper in Python. Arguments are parsed with the GIL held;
+// Sale, Hold, Sweeper and seat maps in Python. Arguments are parsed with the GIL held;
 // every call into the core runs with the GIL released, so Python threads hold
 // and confirm in parallel, and no Python object is touched without the GIL.
 // Expected outcomes come back as values from try_* methods, or are raised as
@@ -102,7 +102,61 @@ SaleConfig BuildConfig(py::handle config, const Clock* clock) {
   out.idempotency_keys_max = i32("idempotency_keys_max");
   out.events_max = i32("events_max");
   out.clock = clock;
+  // make_config normalized it to a SeatMap with type indices; None is empty.
+  const py::object seat_map = config.attr("seat_map");
+  if (!seat_map.is_none()) {
+    size_t s = 0;
+    for (py::handle section : seat_map.attr("sections")) {
+      const std::string at = absl::StrCat("seat_map.sections[", s++, "]");
+      SectionConfig built{.name = StrOf(section.attr("name"), at + ".name"),
+                          .type = static_cast<TypeId>(
+                              ToSaturatedInt(section.attr("type"), 0, kNoSuchType, at + ".type")),
+                          .rows = {}};
+      size_t r = 0;
+      for (py::handle row : section.attr("rows")) {
+        const std::string row_at = absl::StrCat(at, ".rows[", r++, "]");
+        RowConfig built_row{
+            .label = StrOf(row.attr("label"), row_at + ".label"),
+            .seat_count = static_cast<int>(
+                ToSaturatedInt(row.attr("seat_count"), kI32Min, kI32Max, row_at + ".seat_count")),
+            .first_number = static_cast<int>(ToSaturatedInt(row.attr("first_number"), kI32Min,
+                                                            kI32Max, row_at + ".first_number")),
+            .rank = static_cast<int>(
+                ToSaturatedInt(row.attr("rank"), kI32Min, kI32Max, row_at + ".rank")),
+            .accessible = {},
+            .restricted = {}};
+        for (py::handle n : row.attr("accessible")) {
+          built_row.accessible.push_back(
+              static_cast<int>(ToSaturatedInt(n, kI32Min, kI32Max, row_at + ".accessible")));
+        }
+        for (py::handle n : row.attr("restricted")) {
+          built_row.restricted.push_back(
+              static_cast<int>(ToSaturatedInt(n, kI32Min, kI32Max, row_at + ".restricted")));
+        }
+        built.rows.push_back(std::move(built_row));
+      }
+      out.seat_map.sections.push_back(std::move(built));
+    }
+  }
   return out;
+}
+
+// A parsed seat map as the holdfast.SeatMap dataclass (holdfast/_config.py).
+py::object ToPython(const SeatMapConfig& map) {
+  const PythonTypes& types = PythonTypes::Get();
+  py::list sections;
+  for (const SectionConfig& section : map.sections) {
+    py::list rows;
+    for (const RowConfig& row : section.rows) {
+      rows.append(types.seat_row_class("label"_a = row.label, "seat_count"_a = row.seat_count,
+                                       "first_number"_a = row.first_number, "rank"_a = row.rank,
+                                       "accessible"_a = py::tuple(py::cast(row.accessible)),
+                                       "restricted"_a = py::tuple(py::cast(row.restricted))));
+    }
+    sections.append(types.seat_section_class("name"_a = section.name, "type"_a = section.type,
+                                             "rows"_a = py::tuple(rows)));
+  }
+  return types.seat_map_class("sections"_a = py::tuple(sections));
 }
 
 [[noreturn]] void RaiseConfigError(const absl::Status& status) {
@@ -124,6 +178,9 @@ class PySale {
     for (size_t t = 0; t < built.types.size(); ++t) types_[built.types[t].name] = t;
     for (size_t q = 0; q < built.quotas.size(); ++q) quotas_[built.quotas[q].name] = q;
     for (size_t c = 0; c < built.cycles.size(); ++c) cycles_[built.cycles[c].name] = c;
+    for (size_t s = 0; s < built.seat_map.sections.size(); ++s) {
+      sections_[built.seat_map.sections[s].name] = s;
+    }
   }
 
   Sale& sale() { return *sale_; }
@@ -138,6 +195,9 @@ class PySale {
   }
   int CycleOf(py::handle ref) const {
     return static_cast<int>(IndexOf(ref, cycles_, kNoSuchIndex, "cycle"));
+  }
+  int SectionOf(py::handle ref) const {
+    return static_cast<int>(IndexOf(ref, sections_, kNoSuchIndex, "section"));
   }
 
  private:
@@ -161,6 +221,7 @@ class PySale {
   std::unordered_map<std::string, size_t> types_;
   std::unordered_map<std::string, size_t> quotas_;
   std::unordered_map<std::string, size_t> cycles_;
+  std::unordered_map<std::string, size_t> sections_;
 };
 
 // What this handle last learned about its hold.
@@ -192,6 +253,9 @@ struct PyHold {
   BuyerId buyer = 0;
   int64_t units = 0;  // requested by the call that returned this handle
   HoldState state = HoldState::kHeld;
+  // Seat ids claimed by the call that returned this handle (hold_seats,
+  // hold_best_available); empty for a general-admission hold.
+  py::tuple seats = py::tuple();
 
   // Records what an operation by the hold's own buyer answered.
   void Learn(Outcome outcome, HoldState on_ok) {
@@ -347,6 +411,122 @@ HoldCall DoHold(py::handle self, py::handle buyer_arg, py::handle lines_arg, py:
                                         .units = lines.units})};
 }
 
+// Up to kSeatsPerHoldMax + 1 seats, as Lines: one more than allowed makes
+// the core answer InvalidArgument.
+struct Seats {
+  std::array<SeatId, kSeatsPerHoldMax + 1> items;
+  size_t count = 0;
+};
+
+// A seat given as its id or its label ("Orchestra A-12"); kNoSeat when
+// unknown, so the core answers InvalidArgument.
+SeatId SeatOf(const PySale& sale, py::handle ref) {
+  if (PyUnicode_Check(ref.ptr())) {
+    const std::string label = ref.cast<std::string>();
+    py::gil_scoped_release release;
+    return sale.sale().FindSeat(label);
+  }
+  if (!PyLong_Check(ref.ptr())) throw py::type_error("seat: expected a seat id (int) or a label");
+  const int64_t id = ToSaturatedInt(ref, -1, kNoSeat, "seat");
+  return id < 0 ? kNoSeat : static_cast<SeatId>(id);
+}
+
+void ParseSeats(const PySale& sale, py::handle seats, Seats& out) {
+  if (PyUnicode_Check(seats.ptr()) || PyLong_Check(seats.ptr())) {
+    out.items[out.count++] = SeatOf(sale, seats);
+    return;
+  }
+  if (!py::isinstance<py::iterable>(seats)) {
+    throw py::type_error("seats: expected an iterable of seat ids or labels");
+  }
+  for (py::handle seat : seats) {
+    if (out.count == out.items.size()) break;
+    out.items[out.count++] = SeatOf(sale, seat);
+  }
+}
+
+HoldOptions OptionsOf(py::handle ttl, py::handle key) {
+  // As in DoHold: an explicit 0 must be refused, not read as the default.
+  absl::Duration ttl_value = ToDuration(ttl, "ttl");
+  if (!ttl.is_none() && ttl_value == absl::ZeroDuration()) ttl_value = -absl::Nanoseconds(1);
+  return {.ttl = ttl_value,
+          .idempotency_key = key.is_none() ? 0 : ToUint64(key, "idempotency_key")};
+}
+
+struct SeatHoldCall {
+  Outcome outcome;
+  py::object hold;  // a Hold on kOk, else None
+  SeatId taken_seat = kNoSeat;
+};
+
+SeatHoldCall DoHoldSeats(py::handle self, py::handle buyer_arg, py::handle seats_arg,
+                         py::handle lines_arg, py::handle ttl, py::handle key) {
+  PySale& sale = self.cast<PySale&>();
+  const BuyerId buyer = ToUint64(buyer_arg, "buyer");
+  Seats seats;
+  ParseSeats(sale, seats_arg, seats);
+  Lines lines;
+  ParseLines(sale, lines_arg, py::none(), lines);
+  const HoldOptions options = OptionsOf(ttl, key);
+  HoldResult result;
+  {
+    py::gil_scoped_release release;
+    result = sale.sale().HoldSeats(buyer, absl::MakeConstSpan(seats.items.data(), seats.count),
+                                   absl::MakeConstSpan(lines.items.data(), lines.count), options);
+  }
+  if (!result.ok()) return {result.outcome, py::none(), result.taken_seat};
+  py::tuple seat_ids(seats.count);
+  for (size_t i = 0; i < seats.count; ++i) seat_ids[i] = py::int_(seats.items[i]);
+  return {Outcome::kOk,
+          py::cast(PyHold{.sale_object = py::reinterpret_borrow<py::object>(self),
+                          .sale = &sale,
+                          .id = result.id,
+                          .buyer = buyer,
+                          .units = static_cast<int64_t>(seats.count) + lines.units,
+                          .seats = seat_ids}),
+          kNoSeat};
+}
+
+HoldCall DoHoldBestAvailable(py::handle self, py::handle buyer_arg, py::handle count,
+                             py::handle sections, bool avoid_orphans, bool allow_split,
+                             bool accessible_only, bool allow_restricted, py::handle ttl,
+                             py::handle key) {
+  PySale& sale = self.cast<PySale&>();
+  const BuyerId buyer = ToUint64(buyer_arg, "buyer");
+  BestAvailableRequest request{
+      .count = static_cast<int>(ToSaturatedInt(count, std::numeric_limits<int32_t>::min(),
+                                               std::numeric_limits<int32_t>::max(), "count")),
+      .sections = {},
+      .avoid_orphans = avoid_orphans,
+      .allow_split = allow_split,
+      .accessible_only = accessible_only,
+      .allow_restricted = allow_restricted};
+  if (PyLong_Check(sections.ptr()) || PyUnicode_Check(sections.ptr())) {
+    request.sections.push_back(sale.SectionOf(sections));
+  } else {
+    for (py::handle section : sections) request.sections.push_back(sale.SectionOf(section));
+  }
+  const HoldOptions options = OptionsOf(ttl, key);
+  std::array<SeatId, kSeatsPerHoldMax> chosen;
+  chosen.fill(kNoSeat);
+  HoldResult result;
+  {
+    py::gil_scoped_release release;
+    result = sale.sale().HoldBestAvailable(buyer, request, absl::MakeSpan(chosen), options);
+  }
+  if (!result.ok()) return {result.outcome, py::none()};
+  py::list seat_ids;
+  for (const SeatId seat : chosen) {
+    if (seat != kNoSeat) seat_ids.append(py::int_(seat));
+  }
+  return {Outcome::kOk, py::cast(PyHold{.sale_object = py::reinterpret_borrow<py::object>(self),
+                                        .sale = &sale,
+                                        .id = result.id,
+                                        .buyer = buyer,
+                                        .units = static_cast<int64_t>(seat_ids.size()),
+                                        .seats = py::tuple(seat_ids)})};
+}
+
 Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
   Outcome outcome;
   {
@@ -426,7 +606,9 @@ std::string HoldRepr(const PyHold& hold) {
 
 void BindHold(py::module_& module) {
   py::class_<PyHold>(module, "Hold", R"doc(
-A handle of one hold, returned by Sale.hold() and Sale.try_hold().
+A handle of one hold, returned by Sale.hold() and Sale.try_hold() (and the
+seated forms, Sale.hold_seats() and Sale.hold_best_available(), whose handle
+lists its seat ids in `seats`).
 
 confirm(), release() and extend() act on the hold as its buyer and raise the
 outcome's HoldfastError subclass unless it is Ok; the try_* forms return the
@@ -449,6 +631,10 @@ handle may be shared by threads.
                     "Units requested by the call that returned this handle (for an idempotent "
                     "repeat, that call's request, not compared with the first).")
       .def_readonly("sale", &PyHold::sale_object, "The Sale the hold belongs to.")
+      .def_readonly("seats", &PyHold::seats,
+                    "Seat ids (a tuple) claimed by the call that returned this handle: the "
+                    "requested seats of hold_seats, the chosen ones of hold_best_available; "
+                    "() for a general-admission hold.")
       .def_property_readonly(
           "state", [](const PyHold& h) { return HoldStateName(h.state); },
           "What calls through this handle learned: 'held', 'confirmed', 'released', "
@@ -534,11 +720,213 @@ handle may be shared by threads.
   "buyer"_a, "lines"_a, "quantity"_a = py::none(), py::kw_only(), "ttl"_a = py::none(), \
                         "idempotency_key"_a = py::none()
 
+#define HOLDFAST_SEAT_HOLD_ARGS                                                       \
+  "buyer"_a, "seats"_a, "lines"_a = py::tuple(), py::kw_only(), "ttl"_a = py::none(), \
+                        "idempotency_key"_a = py::none()
+
+#define HOLDFAST_BEST_AVAILABLE_ARGS                                                         \
+  "buyer"_a, "count"_a, "sections"_a = py::tuple(), py::kw_only(), "avoid_orphans"_a = true, \
+                        "allow_split"_a = false, "accessible_only"_a = false,                \
+                        "allow_restricted"_a = false, "ttl"_a = py::none(),                  \
+                        "idempotency_key"_a = py::none()
+
+// The seat-map methods of Sale (hold_seats, hold_best_available, seats_of,
+// seat, find_seat, seat_label, seat_count, snapshot_seats,
+// seat_state_bytes).
+void BindSeatMethods(py::class_<PySale>& sale_class) {
+  sale_class
+      .def(
+          "hold_seats",
+          [](py::handle self, py::handle buyer, py::handle seats, py::handle lines, py::handle ttl,
+             py::handle key) {
+            SeatHoldCall call = DoHoldSeats(self, buyer, seats, lines, ttl, key);
+            if (call.outcome != Outcome::kOk) {
+              RaiseOutcome(call.outcome, {.operation = "hold_seats",
+                                          .buyer = ToUint64(buyer, "buyer"),
+                                          .hold = {},
+                                          .taken_seat = call.taken_seat});
+            }
+            return call.hold;
+          },
+          HOLDFAST_SEAT_HOLD_ARGS, R"doc(
+Reserved seating: claims every seat in `seats` (ids, or labels such as
+"Orchestra A-12") and every line in `lines` (as in hold()) for `buyer`, or
+nothing, and returns a Hold whose `seats` are the seat ids. Seats count as
+units of their section's type against every limit. Raises SeatTaken (its
+`taken_seat` names the seat found taken), SoldOut, BuyerLimit, TooManyHolds,
+NotOpen, Closed, HoldTableFull, BuyerTableFull or InvalidArgument (no seats,
+more than 64, an unknown or repeated seat, no seat map). Releases the GIL
+while it runs.
+)doc")
+      .def(
+          "try_hold_seats",
+          [](py::handle self, py::handle buyer, py::handle seats, py::handle lines, py::handle ttl,
+             py::handle key) {
+            SeatHoldCall call = DoHoldSeats(self, buyer, seats, lines, ttl, key);
+            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold,
+                                  call.taken_seat == kNoSeat
+                                      ? py::object(py::none())
+                                      : py::object(py::int_(call.taken_seat)));
+          },
+          HOLDFAST_SEAT_HOLD_ARGS,
+          "As hold_seats(), but never raises for an outcome: returns (Outcome, Hold, None) on "
+          "Ok and (Outcome, None, taken_seat) otherwise; taken_seat is the seat id found "
+          "taken with SEAT_TAKEN, else None.")
+      .def(
+          "hold_best_available",
+          [](py::handle self, py::handle buyer, py::handle count, py::handle sections,
+             bool avoid_orphans, bool allow_split, bool accessible_only, bool allow_restricted,
+             py::handle ttl, py::handle key) {
+            HoldCall call =
+                DoHoldBestAvailable(self, buyer, count, sections, avoid_orphans, allow_split,
+                                    accessible_only, allow_restricted, ttl, key);
+            if (call.outcome != Outcome::kOk) {
+              RaiseOutcome(call.outcome, {.operation = "hold_best_available",
+                                          .buyer = ToUint64(buyer, "buyer"),
+                                          .hold = {}});
+            }
+            return call.hold;
+          },
+          HOLDFAST_BEST_AVAILABLE_ARGS, R"doc(
+Reserved seating: holds the best `count` seats and returns a Hold whose
+`seats` are the chosen seat ids: adjacent seats in the best-ranked row that
+has them, nearest the row's centre. `sections` (indices or names; empty:
+all) limits the choice. avoid_orphans never leaves a single free seat when
+another choice avoids it; allow_split takes the best seats in as few rows as
+possible when no row has `count` adjacent ones; accessible_only keeps to
+wheelchair seats; allow_restricted admits restricted-view seats. With a
+repeated idempotency key the first request's hold and seats come back.
+Raises NoAdjacentSeats, SoldOut, BuyerLimit, TooManyHolds, NotOpen, Closed,
+HoldTableFull, BuyerTableFull or InvalidArgument (count outside 1 .. 64 or
+above units_per_hold_max, an unknown section, no seat map). Releases the GIL
+while it runs.
+)doc")
+      .def(
+          "try_hold_best_available",
+          [](py::handle self, py::handle buyer, py::handle count, py::handle sections,
+             bool avoid_orphans, bool allow_split, bool accessible_only, bool allow_restricted,
+             py::handle ttl, py::handle key) {
+            HoldCall call =
+                DoHoldBestAvailable(self, buyer, count, sections, avoid_orphans, allow_split,
+                                    accessible_only, allow_restricted, ttl, key);
+            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold);
+          },
+          HOLDFAST_BEST_AVAILABLE_ARGS,
+          "As hold_best_available(), but never raises for an outcome: returns (Outcome, Hold) "
+          "on Ok and (Outcome, None) otherwise.")
+      .def(
+          "seats_of",
+          [](const PySale& sale, py::handle hold, py::handle buyer) {
+            const Target target = TargetOf(hold, buyer);
+            std::array<SeatId, kSeatsPerHoldMax> seats;
+            int count = 0;
+            Outcome outcome;
+            {
+              py::gil_scoped_release release;
+              outcome = sale.sale().SeatsOf(target.id, target.buyer, absl::MakeSpan(seats), count);
+            }
+            RaiseUnlessOk(outcome, "seats_of", target);
+            py::tuple out(static_cast<size_t>(count));
+            for (int i = 0; i < count; ++i) out[static_cast<size_t>(i)] = py::int_(seats[i]);
+            return out;
+          },
+          "hold"_a, "buyer"_a = py::none(),
+          "The seat ids (a tuple) of a live or confirmed hold: a Hold (its buyer by default) "
+          "or a hold id with its `buyer`. Raises UnknownHold, NotOwner.")
+      .def(
+          "seat",
+          [](const PySale& sale, py::handle seat_arg) {
+            const SeatId seat = SeatOf(sale, seat_arg);
+            SeatState state;
+            {
+              py::gil_scoped_release release;
+              state = sale.sale().Seat(seat);
+            }
+            const bool free = state.status == SeatStatus::kFree;
+            const bool held = state.status == SeatStatus::kHeld;
+            return PythonTypes::Get().seat_state_class(
+                "status"_a = PythonTypes::Get().seat_status(state.status),
+                "hold_id"_a =
+                    held ? py::object(py::int_(state.hold.value)) : py::object(py::none()),
+                "buyer"_a = free ? py::object(py::none()) : py::object(py::int_(state.buyer)));
+          },
+          "seat"_a,
+          "The state of one seat (id or label) as a SeatState: status (SeatStatus), the hold "
+          "that has it (when held) and the holder or buyer. For the server, not for other "
+          "buyers. A free or unknown seat reads FREE.")
+      .def(
+          "find_seat",
+          [](const PySale& sale, const std::string& label) -> py::object {
+            SeatId seat;
+            {
+              py::gil_scoped_release release;
+              seat = sale.sale().FindSeat(label);
+            }
+            if (seat == kNoSeat) return py::none();
+            return py::int_(seat);
+          },
+          "label"_a,
+          "The id of the seat labelled \"SECTION ROW-NUMBER\" (e.g. \"Orchestra B-12\"), or "
+          "None. Scans the names: not for the hot path.")
+      .def(
+          "seat_label",
+          [](const PySale& sale, py::handle seat_arg) -> py::object {
+            const int64_t id = ToSaturatedInt(seat_arg, -1, kNoSeat, "seat");
+            std::string label;
+            if (id >= 0) {
+              py::gil_scoped_release release;
+              label = sale.sale().SeatLabel(static_cast<SeatId>(id));
+            }
+            if (label.empty()) return py::none();
+            return py::str(label);
+          },
+          "seat"_a, "The seat's label, e.g. \"Orchestra B-12\"; None for an unknown seat id.")
+      .def(
+          "seat_count", [](const PySale& sale) { return sale.sale().SeatCount(); },
+          "Seats in the seat map (0 without one); seat ids run 0 .. seat_count() - 1.")
+      .def(
+          "snapshot_seats",
+          [](const PySale& sale) {
+            const size_t words = (static_cast<size_t>(sale.sale().SeatCount()) + 63) / 64;
+            std::vector<uint64_t> held(words);
+            std::vector<uint64_t> sold(words);
+            {
+              py::gil_scoped_release release;
+              (void)sale.sale().SnapshotSeats(absl::MakeSpan(held), absl::MakeSpan(sold));
+            }
+            // Little-endian bytes, whatever the machine, for int.from_bytes.
+            auto to_int = [](const std::vector<uint64_t>& bits) {
+              std::string bytes(bits.size() * 8, '\0');
+              for (size_t w = 0; w < bits.size(); ++w) {
+                for (size_t b = 0; b < 8; ++b) {
+                  bytes[w * 8 + b] = static_cast<char>((bits[w] >> (8 * b)) & 0xff);
+                }
+              }
+              return py::module_::import("builtins")
+                  .attr("int")
+                  .attr("from_bytes")(py::bytes(bytes), "little");
+            };
+            return py::make_tuple(to_int(held), to_int(sold));
+          },
+          R"doc(
+A snapshot of the whole map for a web page: (held, sold), two ints used as
+bitmaps, bit i set when seat i is held (resp. sold); a seat in neither is
+free. E.g. `(held >> seat) & 1`, or `[(held >> i) & 1 for i in
+range(sale.seat_count())]` for a list of bits; `format(sold, "x")` is a
+compact hex string to send to a browser. Each 64-seat block is read at one
+instant, the map block by block, while buyers keep buying. Releases the GIL.
+)doc")
+      .def(
+          "seat_state_bytes", [](const PySale& sale) { return sale.sale().SeatStateBytes(); },
+          "Bytes of seat state (owner words and bitmaps); 0 without a seat map.");
+}
+
 void BindSaleClass(py::module_& module) {
-  py::class_<PySale>(module, "Sale", R"doc(
+  py::class_<PySale> sale_class(module, "Sale", R"doc(
 The compiled core of holdfast.Sale: build sales with holdfast.Sale, which
 takes keyword arguments or a SaleConfig and passes a normalized config here.
-)doc")
+)doc");
+  sale_class
       .def(py::init<py::handle, const Clock*>(), "config"_a, "clock"_a = py::none(),
            // The C++ sale keeps a raw pointer to its clock.
            py::keep_alive<1, 3>(),
@@ -744,6 +1132,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
       .def(
           "memory_bytes", [](const PySale& sale) { return sale.sale().MemoryBytes(); },
           "Bytes the sale allocated when it was built; it never changes.");
+  BindSeatMethods(sale_class);
 }
 
 void BindSweeper(py::module_& module) {
@@ -798,6 +1187,29 @@ void BindSale(py::module_& module) {
       "config"_a,
       "Checks a normalized holdfast.SaleConfig the way Sale() does; raises ConfigError "
       "naming the bad field.");
+  module.def(
+      "parse_seat_map",
+      [](const std::string& text) {
+        absl::StatusOr<SeatMapConfig> map;
+        {
+          py::gil_scoped_release release;
+          map = ParseSeatMap(text);
+        }
+        if (!map.ok()) RaiseConfigError(map.status());
+        return ToPython(*map);
+      },
+      "text"_a, R"doc(
+Parses a seat map's text into a SeatMap, for SaleConfig(seat_map=...) (which
+also takes the text itself). One directive a line, '#' starts a comment:
+
+    section Orchestra type=0
+    row A seats=20 rank=1 accessible=1,2
+    row B seats=22 first=1 rank=2 restricted=22
+
+A seat's label is "SECTION ROW-NUMBER", e.g. "Orchestra A-12". Raises
+ConfigError (a ValueError) naming the line, e.g. "line 3: row B: seats=0 is
+outside [1, 1024]".
+)doc");
 }
 
 }  // namespace holdfast::python
