@@ -43,8 +43,8 @@
 //   A concurrent Hold that runs into such an in-flight claim answers kSoldOut
 //   (or kBuyerLimit) even if the in-flight hold then fails and gives the units
 //   back: the stock was taken, by a hold in progress, at that instant.
-//   Dead holds never cause kSoldOut: before answering it, Hold expires every
-//   hold past its deadline and tries again (I5).
+//   Dead holds never cause kSoldOut: before answering it, Hold expires the
+//   holds past their deadline that could be in its way and tries again (I5).
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
 // - A Hold that runs short while another thread is expiring a dead hold in
@@ -53,9 +53,11 @@
 //   thread (likely preempted) finishes giving them back. This is the one wait
 //   on another buyer's operation, and it lasts as long as that thread's
 //   return of a hold's units.
-// - Two concurrent Holds with one idempotency key: the second spins until the
-//   first has answered, yielding the CPU after 64 tries (sched_yield, the one
-//   system call besides reading the clock, and only on this path).
+// - Two concurrent Holds with one idempotency key, and the two first Holds of
+//   one new buyer (whose admission to the buyer table is settled once): the
+//   second spins until the first has answered, yielding the CPU after 64
+//   tries. These and the wait above are the only system calls besides
+//   reading the clock (sched_yield), each on its rare path only.
 // - Answering kSoldOut when expired holds may exist scans the slot groups'
 //   deadline hints: holds_max / 64 words, a few microseconds for 64Ki slots.
 #ifndef HOLDFAST_SALE_H_
