@@ -260,8 +260,11 @@ HoldResult SaleCore::HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key) {
     return {Count(Outcome::kOk), existing};
   }
   // The window first: a crowd pressing F5 before noon takes no buyer entries.
-  if (Outcome o = CycleFor(clock_->WallNow(), plan.cycle); o != Outcome::kOk) {
-    return {Count(o), {}};
+  // A sale without cycles never reads the wall clock.
+  if (!config_.cycles.empty()) {
+    if (Outcome o = CycleFor(clock_->WallNow(), plan.cycle); o != Outcome::kOk) {
+      return {Count(o), {}};
+    }
   }
   BuyerEntry* entry = buyers_.FindOrInsert(buyer);
   if (entry == nullptr) return {Count(Outcome::kBuyerTableFull), {}};
