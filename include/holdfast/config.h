@@ -37,9 +37,9 @@ inline constexpr int kCyclesMax = 1024;             // cycle index is 16 bits in
 inline constexpr int kLinesPerHoldMax = 6;          // lines are stored inline in a 64-byte slot
 inline constexpr int32_t kUnitsPerHoldMax = 65535;  // a line's quantity is 16 bits in a slot
 inline constexpr int64_t kCapacityMax = int64_t{1} << 40;  // keeps every counter sum in range
-inline constexpr int32_t kHoldsMax = 1 << 24;   // 1 GiB of slots; a HoldId has 32 slot bits
-inline constexpr int32_t kBuyersMax = 1 << 24;  // 64 bytes a buyer
-inline constexpr int32_t kIdempotencyKeysMax = 1 << 24;  // 16 bytes a key
+inline constexpr int32_t kHoldsMax = 1 << 24;   // 1 GiB of slots; a HoldId has 24 slot bits
+inline constexpr int32_t kBuyersMax = 1 << 24;  // at most 192 bytes a buyer
+inline constexpr int32_t kIdempotencyKeysMax = 1 << 24;  // at most 64 bytes a key
 inline constexpr int32_t kEventsMax = 65534;  // Boost.Lockfree fixed-size queues index with 16 bits
 // A hold's deadline is kept as microseconds after its creation in 34 bits.
 inline constexpr absl::Duration kHoldLifetimeMax = absl::Hours(4);

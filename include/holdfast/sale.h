@@ -4,7 +4,8 @@
 // quotas over them, sales cycles and per-buyer limits (see config.h). Buyers
 // take holds (temporary claims that expire at a deadline), then confirm them
 // into sales or release them. Every operation on the hot path is lock-free,
-// allocates nothing and makes no system call but reading the clock.
+// allocates nothing and makes no system call but reading the clock, except
+// for the three rare waits listed under "weaker than they sound" below.
 //
 //   absl::StatusOr<std::unique_ptr<holdfast::Sale>> sale = holdfast::Sale::Create(config);
 //   if (!sale.ok()) return sale.status();  // names the bad field
