@@ -15,7 +15,7 @@ namespace {
 // Sales made in this process get distinct tags (mod 2^13), so a HoldId from
 // another sale is rejected before its slot is looked at. Relaxed: the
 // counter carries no data.
-std::atomic<uint32_t> next_sale_tag{0};
+Atomic<uint32_t> next_sale_tag{0};
 
 constexpr int64_t kNanosPerMicro = 1000;
 
@@ -25,13 +25,7 @@ constexpr int kEndingPausesMax = 16;
 
 // A pause between such checks: a CPU hint, never a system call.
 void CpuRelax() {
-  for (int i = 0; i < 64; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-  }
+  for (int i = 0; i < 64; ++i) SpinPause();
 }
 
 int64_t CeilMicros(int64_t ns) { return (ns + kNanosPerMicro - 1) / kNanosPerMicro; }
@@ -322,7 +316,7 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
           if (ending_waits++ < kEndingPausesMax) {
             CpuRelax();
           } else {
-            std::this_thread::yield();
+            YieldThread();
           }
           continue;
         }
@@ -607,7 +601,7 @@ SaleCore::KeyClaim SaleCore::ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, 
       // A twin request is claiming stock right now; its answer is ours. This
       // is the one wait in holdfast: on a concurrent duplicate of one's own
       // request, never on another buyer.
-      if (spins > 64) std::this_thread::yield();
+      if (spins > 64) YieldThread();
       seen = entry->hold.load(std::memory_order_acquire);
       continue;
     }
@@ -657,7 +651,7 @@ bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
   if (hold.value == 0) return false;  // the ring's empty entries are 0
   const BuyerEntry* entry = buyers_.Find(buyer);
   if (entry == nullptr) return false;
-  for (const std::atomic<uint64_t>& recent : entry->recent_confirmed) {
+  for (const Atomic<uint64_t>& recent : entry->recent_confirmed) {
     // Relaxed: an id either is there or not; it carries no other data.
     if (recent.load(std::memory_order_relaxed) == hold.value) return true;
   }

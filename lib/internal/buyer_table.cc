@@ -22,7 +22,7 @@ BuyerEntry* BuyerTable::Settled(BuyerEntry& entry) {
     // The buyer's own first request is being admitted by another thread:
     // its answer is ours (a twin of one's own request is the only thing
     // this waits on).
-    if (spins > 64) std::this_thread::yield();
+    if (spins > 64) YieldThread();
   }
 }
 
@@ -42,7 +42,7 @@ BuyerEntry* BuyerTable::FindOrInsert(BuyerId buyer) {
   if (buyer == kReservedBuyer) return nullptr;  // its id + 1 is the empty marker
   size_t i = Mix64(buyer) & mask_;
   for (size_t probes = 0; probes <= mask_;) {
-    std::atomic<uint64_t>& slot = entries_[i].id_plus_one;
+    Atomic<uint64_t>& slot = entries_[i].id_plus_one;
     // Acquire pairs with the release of the inserting compare-and-swap.
     uint64_t id = slot.load(std::memory_order_acquire);
     if (id == buyer + 1) return Settled(entries_[i]);

@@ -9,7 +9,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,15 +61,15 @@ struct alignas(64) BuyerEntry {
   // The buyer id + 1, so that 0 means empty (kReservedBuyer + 1 wraps to 0 and
   // is never stored). Acquire/release: whoever sees the id may use the
   // entry's counters (which start at zero and need no publication).
-  std::atomic<uint64_t> id_plus_one{0};
+  Atomic<uint64_t> id_plus_one{0};
   // The per-buyer limit word, see PackClaims: live holds and held + bought
   // units in one word, so one compare-and-swap checks both limits. Starts
   // kClaimsPending until FindOrInsert settles the buyer's admission.
-  std::atomic<uint64_t> claims{kClaimsPending};
-  std::atomic<int64_t> bought{0};
-  std::atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
-  std::atomic<uint32_t> recent_next{0};
-  std::atomic<uint64_t> recent_confirmed[kRecentConfirmedMax] = {};
+  Atomic<uint64_t> claims{kClaimsPending};
+  Atomic<int64_t> bought{0};
+  Atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
+  Atomic<uint32_t> recent_next{0};
+  Atomic<uint64_t> recent_confirmed[kRecentConfirmedMax] = {};
 };
 static_assert(sizeof(BuyerEntry) == 64, "a buyer entry is one cache line");
 
@@ -103,7 +103,7 @@ class BuyerTable {
   std::unique_ptr<BuyerEntry[]> entries_;
   // Buyers admitted so far, never above buyers_max_ when settled. Its
   // orderings are explained where it is used (FindOrInsert).
-  alignas(64) std::atomic<int64_t> admitted_{0};
+  alignas(64) Atomic<int64_t> admitted_{0};
 };
 
 }  // namespace holdfast::internal

@@ -21,7 +21,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 #define HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstdint>
 
 #include "holdfast/config.h"
@@ -73,20 +73,20 @@ constexpr PackedLine FromWord(uint32_t word) {
 struct alignas(64) Slot {
   // The state word above. Acquire loads pair with the owner's release store
   // of kHeld: whoever sees kHeld sees every field written before it.
-  std::atomic<uint64_t> state{PackState(SlotState::kFree, 1)};
+  Atomic<uint64_t> state{PackState(SlotState::kFree, 1)};
   // Read by any thread that checks ownership; validated by re-reading state.
-  std::atomic<uint64_t> buyer{0};
-  std::atomic<uint64_t> idempotency_key{0};
+  Atomic<uint64_t> buyer{0};
+  Atomic<uint64_t> idempotency_key{0};
   // Creation instant, nanoseconds after the sale's monotonic epoch.
-  std::atomic<int64_t> created_ns{0};
+  Atomic<int64_t> created_ns{0};
   int16_t cycle = -1;  // index of the cycle the hold was made in, -1 for none
   // The lines, as ToWord(PackedLine). Atomics (written relaxed before the
   // release store of kHeld) so that a query may read a live hold's seats and
   // validate them against the state word.
-  std::atomic<uint8_t> line_count{0};
+  Atomic<uint8_t> line_count{0};
   uint8_t reserved = 0;
   uint32_t buyer_index = 0;  // the buyer's entry in the buyer table
-  std::atomic<uint32_t> lines[kLinesPerHoldMax] = {};
+  Atomic<uint32_t> lines[kLinesPerHoldMax] = {};
 
   // The plain reads of the winner of a transition (INVARIANT3). Relaxed:
   // the acquire of the state word ordered them after the owner's writes.

@@ -34,7 +34,7 @@ IdempotencyEntry* IdempotencyTable::FindOrInsert(BuyerId buyer, uint64_t key) {
   if (!entries_) return nullptr;
   const uint64_t hash = HashOf(buyer, key);
   for (size_t i = hash & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-    std::atomic<uint64_t>& slot = entries_[i].key_hash;
+    Atomic<uint64_t>& slot = entries_[i].key_hash;
     // Acquire pairs with the release of the claiming compare-and-swap.
     uint64_t seen = slot.load(std::memory_order_acquire);
     if (seen == hash) return &entries_[i];

@@ -10,7 +10,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_IDEMPOTENCY_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_IDEMPOTENCY_TABLE_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,10 +21,10 @@ namespace holdfast::internal {
 
 struct alignas(16) IdempotencyEntry {
   // Mix of (buyer, key), never 0 once claimed. Release/acquire publish it.
-  std::atomic<uint64_t> key_hash{0};
+  Atomic<uint64_t> key_hash{0};
   // The HoldId value of the latest hold made with this key, 0 for none. It
   // may name a hold that has ended: readers check the slot.
-  std::atomic<uint64_t> hold{0};
+  Atomic<uint64_t> hold{0};
 };
 
 class IdempotencyTable {
@@ -48,7 +48,7 @@ class IdempotencyTable {
   std::unique_ptr<IdempotencyEntry[]> entries_;
   // Keys remembered so far. Relaxed: a pure count; the key_hash
   // compare-and-swap publishes an entry.
-  alignas(64) std::atomic<int64_t> admitted_{0};
+  alignas(64) Atomic<int64_t> admitted_{0};
 };
 
 }  // namespace holdfast::internal

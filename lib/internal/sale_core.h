@@ -15,7 +15,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 #define HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -233,7 +233,7 @@ class SaleCore {
   // The cycle whose predecessors are all sealed; moves forward only.
   // Acquire/release: a thread that sees index k sees cycles 0..k-1 sealed.
   // Mutable: sealing ended cycles is a lazy transition a query may make.
-  alignas(64) mutable std::atomic<int32_t> current_cycle_{0};
+  alignas(64) mutable Atomic<int32_t> current_cycle_{0};
 
   SlotTable slots_;
   BuyerTable buyers_;

@@ -44,7 +44,7 @@ SeatTable::SeatTable(const SeatMapConfig& map) {
   }
   words_.reset(new Word[std::max<size_t>(word_count_, 1)]);
   row_of_word_.reset(new uint32_t[std::max<size_t>(word_count_, 1)]);
-  owners_.reset(new std::atomic<uint32_t>[std::max<SeatId>(seat_count_, 1)]);
+  owners_.reset(new Atomic<uint32_t>[std::max<SeatId>(seat_count_, 1)]);
   // Relaxed: nothing is shared until Create returns the sale.
   for (SeatId i = 0; i < seat_count_; ++i) owners_[i].store(0, std::memory_order_relaxed);
   size_t index = 0;
@@ -97,7 +97,7 @@ uint64_t SeatTable::FreeMask(uint32_t word, uint64_t taken,
 
 bool SeatTable::TryTake(SeatRun run, SeatId& taken) {
   const uint64_t mask = MaskOf(run);
-  std::atomic<uint64_t>& word = words_[run.word].taken;
+  Atomic<uint64_t>& word = words_[run.word].taken;
   // Relaxed load: the compare-and-swap validates it.
   uint64_t seen = word.load(std::memory_order_relaxed);
   do {
@@ -408,7 +408,7 @@ std::string SeatTable::Label(SeatId seat, const SeatMapConfig& map) const {
 }
 
 size_t SeatTable::StateBytes() const {
-  return seat_count_ * sizeof(std::atomic<uint32_t>) + word_count_ * sizeof(Word);
+  return seat_count_ * sizeof(Atomic<uint32_t>) + word_count_ * sizeof(Word);
 }
 
 size_t SeatTable::MemoryBytes() const {

@@ -17,7 +17,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_SEAT_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_SEAT_TABLE_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -123,8 +123,8 @@ class SeatTable {
   struct alignas(32) Word {
     // acq_rel on claims and returns, like the stock counters: a thread that
     // takes a seat given back sees that return's history.
-    std::atomic<uint64_t> taken{0};
-    std::atomic<uint64_t> sold{0};  // only ever gains bits
+    Atomic<uint64_t> taken{0};
+    Atomic<uint64_t> sold{0};  // only ever gains bits
     uint64_t accessible = 0;        // static after construction
     uint64_t restricted = 0;        // static after construction
   };
@@ -160,7 +160,7 @@ class SeatTable {
   std::unique_ptr<uint32_t[]> row_of_word_;
   // Informational (Seat queries): relaxed stores after the claim that
   // decides; readers validate against `taken`.
-  std::unique_ptr<std::atomic<uint32_t>[]> owners_;
+  std::unique_ptr<Atomic<uint32_t>[]> owners_;
 };
 
 }  // namespace holdfast::internal

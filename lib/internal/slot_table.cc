@@ -9,7 +9,7 @@ namespace {
 // Each thread starts its search at its own group, so threads of a pool take
 // slots from different cache lines. The counter only spreads starting points;
 // relaxed is enough.
-std::atomic<uint32_t> next_thread_seed{0};
+Atomic<uint32_t> next_thread_seed{0};
 
 uint32_t& ThreadCursor() {
   thread_local uint32_t cursor =
@@ -37,7 +37,7 @@ int64_t SlotTable::Allocate() {
   const size_t start = cursor % group_count_;
   for (size_t step = 0; step < group_count_; ++step) {
     const size_t g = (start + step) % group_count_;
-    std::atomic<uint64_t>& occupied = groups_[g].occupied;
+    Atomic<uint64_t>& occupied = groups_[g].occupied;
     // Relaxed: this load only picks a candidate bit; the fetch_or decides.
     uint64_t bits = occupied.load(std::memory_order_relaxed);
     while (~bits != 0) {
@@ -63,7 +63,7 @@ void SlotTable::Free(size_t index) {
 }
 
 void SlotTable::LowerHint(size_t index, uint64_t deadline_us) {
-  std::atomic<uint64_t>& hint = groups_[index / 64].hint;
+  Atomic<uint64_t>& hint = groups_[index / 64].hint;
   // Relaxed load: the compare-and-swap below validates it.
   uint64_t old_hint = hint.load(std::memory_order_relaxed);
   uint64_t new_hint;

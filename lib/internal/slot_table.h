@@ -15,7 +15,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_SLOT_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_SLOT_TABLE_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,8 +40,8 @@ constexpr uint64_t HintVersionOf(uint64_t hint) { return hint & ((1u << kHintVer
 struct alignas(16) SlotGroup {
   // Acquire on the fetch_or that takes a bit pairs with the release in
   // Free(): the new owner sees everything the previous owner wrote.
-  std::atomic<uint64_t> occupied{0};
-  std::atomic<uint64_t> hint{PackHint(kHintNone, 0)};
+  Atomic<uint64_t> occupied{0};
+  Atomic<uint64_t> hint{PackHint(kHintNone, 0)};
 };
 
 class SlotTable {

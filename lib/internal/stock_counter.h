@@ -12,7 +12,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_STOCK_COUNTER_H_
 #define HOLDFAST_LIB_INTERNAL_STOCK_COUNTER_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <limits>
 
@@ -75,7 +75,7 @@ class alignas(64) StockCounter {
   bool sealed() const { return available_.load(std::memory_order_acquire) == kSealed; }
 
  private:
-  std::atomic<int64_t> available_;
+  Atomic<int64_t> available_;
 };
 static_assert(sizeof(StockCounter) == 64, "a hot counter owns its cache line");
 

@@ -17,10 +17,10 @@ static_assert(StripedCounters::kLeasedStripes == 64, "the lease bitmap is one wo
 // Bit i set: stripe i is leased. Relaxed would do for the lease itself (a
 // stripe is never handed out twice); acq_rel keeps the bitmap's history
 // ordered for whoever reads it.
-std::atomic<uint64_t> leased{0};
+Atomic<uint64_t> leased{0};
 // Hands out shared stripes once every stripe is leased. Relaxed: it only
 // spreads threads.
-std::atomic<size_t> next_shared{0};
+Atomic<size_t> next_shared{0};
 
 struct Lease {
   Lease() {

@@ -7,7 +7,7 @@
 #ifndef HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
 #define HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
 
-#include <atomic>
+#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,7 +35,7 @@ class StripedCounters {
   // that sums "ended" before "created" never sees more ends than creations.
   void Add(size_t index, int64_t delta) {
     const Stripe stripe = StripeOfThisThread();
-    std::atomic<int64_t>& cell = Cell(stripe.index, index);
+    Atomic<int64_t>& cell = Cell(stripe.index, index);
     if (stripe.exclusive) {
       cell.store(cell.load(std::memory_order_relaxed) + delta, std::memory_order_release);
     } else {
@@ -58,7 +58,7 @@ class StripedCounters {
  private:
   static constexpr size_t kCellsPerLine = 8;
   struct alignas(64) Line {
-    std::atomic<int64_t> cells[kCellsPerLine] = {};
+    Atomic<int64_t> cells[kCellsPerLine] = {};
   };
   struct Stripe {
     size_t index;
@@ -67,7 +67,7 @@ class StripedCounters {
 
   static Stripe StripeOfThisThread();
 
-  std::atomic<int64_t>& Cell(size_t stripe, size_t index) const {
+  Atomic<int64_t>& Cell(size_t stripe, size_t index) const {
     return lines_[stripe * lines_per_stripe_ + index / kCellsPerLine].cells[index % kCellsPerLine];
   }
 

@@ -1,0 +1,35 @@
+// The scheduling-point hook of the deterministic build (lib/internal/atomic.h).
+// Compiled into holdfast_det only.
+#include "lib/internal/atomic.h"
+
+#ifndef HOLDFAST_DETERMINISTIC
+#error "det_atomic.cc belongs to the deterministic build (HOLDFAST_DETERMINISTIC)"
+#endif
+
+namespace holdfast::internal::det {
+namespace {
+
+struct ThreadHook {
+  Hook hook = nullptr;
+  void* context = nullptr;
+};
+
+// Per thread: a thread the explorer does not run (set-up, checks) has none
+// and its atomic operations run straight through.
+thread_local ThreadHook current;
+
+}  // namespace
+
+void SetThreadHook(Hook hook, void* context) { current = ThreadHook{hook, context}; }
+
+void Point() {
+  if (current.hook != nullptr) current.hook(current.context);
+}
+
+}  // namespace holdfast::internal::det
+
+#include "lib/internal/revert.h"
+
+namespace holdfast::internal {
+uint64_t reverted_fixes = 0;
+}  // namespace holdfast::internal
