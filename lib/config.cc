@@ -1,6 +1,7 @@
 // Config validation: every field checked once, every refusal names its field.
 #include "holdfast/config.h"
 
+#include <limits>
 #include <set>
 #include <string>
 
@@ -142,17 +143,60 @@ absl::Status ValidateBounds(const SaleConfig& config) {
   return absl::OkStatus();
 }
 
+bool HasControlCharacter(absl::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// The label rules of seat_map.h that make "SECTION ROW-NUMBER" name one seat:
+// the last space ends the section name, and the row label's last character
+// is not the '-' that could be a negative number's sign.
+absl::Status ValidateSectionName(const std::string& field, const std::string& name) {
+  if (name.empty()) return Invalid(field, "empty");
+  if (HasControlCharacter(name)) {
+    return Invalid(field, absl::StrCat("\"", name, "\" holds a control character"));
+  }
+  if (name.front() == ' ' || name.back() == ' ') {
+    return Invalid(field, absl::StrCat("\"", name, "\" starts or ends with a space"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRowLabel(const std::string& field, const std::string& label) {
+  if (label.empty()) return Invalid(field, "empty");
+  if (HasControlCharacter(label) || label.find(' ') != std::string::npos) {
+    return Invalid(field, absl::StrCat("\"", label, "\" holds a space or a control character"));
+  }
+  if (label.back() == '-') {
+    return Invalid(field, absl::StrCat("\"", label,
+                                       "\" ends with '-' (its labels could be another row's "
+                                       "negative seat numbers)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateRow(const std::string& field, const RowConfig& row) {
-  if (row.label.empty()) return Invalid(absl::StrCat(field, ".label"), "empty");
+  if (absl::Status s = ValidateRowLabel(absl::StrCat(field, ".label"), row.label); !s.ok()) {
+    return s;
+  }
   if (absl::Status s =
           CheckRange(absl::StrCat(field, ".seat_count"), row.seat_count, 1, kSeatsPerRowMax);
       !s.ok()) {
     return s;
   }
+  // 64-bit: the int sum overflows for a row numbered up to INT_MAX.
+  const int64_t last = int64_t{row.first_number} + row.seat_count - 1;
+  if (last > std::numeric_limits<int>::max()) {
+    return Invalid(absl::StrCat(field, ".first_number"),
+                   absl::StrCat(row.first_number, " + ", row.seat_count,
+                                " seats numbers a seat past INT_MAX"));
+  }
   for (const auto& [name, numbers] :
        {std::pair{"accessible", &row.accessible}, std::pair{"restricted", &row.restricted}}) {
     for (int number : *numbers) {
-      if (number < row.first_number || number >= row.first_number + row.seat_count) {
+      if (number < row.first_number || number > last) {
         return Invalid(absl::StrCat(field, ".", name),
                        absl::StrCat("seat ", number, " is not in row ", row.label));
       }
@@ -165,7 +209,9 @@ absl::Status ValidateSection(const SaleConfig& config, size_t index,
                              std::vector<int64_t>& seats_of_type, int64_t& seats, int64_t& words) {
   const SectionConfig& section = config.seat_map.sections[index];
   const std::string field = absl::StrCat("seat_map.sections[", index, "]");
-  if (section.name.empty()) return Invalid(absl::StrCat(field, ".name"), "empty");
+  if (absl::Status s = ValidateSectionName(absl::StrCat(field, ".name"), section.name); !s.ok()) {
+    return s;
+  }
   if (section.type >= config.types.size()) {
     return Invalid(absl::StrCat(field, ".type"), absl::StrCat("unknown type ", section.type));
   }

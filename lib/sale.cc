@@ -298,6 +298,7 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
     outcome = ClaimStock(plan, entry, slot, progress);
     if (outcome == Outcome::kOk) break;
     UndoClaims(plan, entry, progress);
+    HOLDFAST_TRACE(det::TracePoint::kClaimFailed);
     // I5: a dead hold must not make a buyer lose. Expire what is dead and try
     // again while that returns something.
     const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||

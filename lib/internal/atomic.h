@@ -31,6 +31,15 @@ using Hook = void (*)(void* context);
 void SetThreadHook(Hook hook, void* context);
 void Point();
 
+// Named moments of an operation that an explorer's oracle needs to see
+// (HOLDFAST_TRACE below); reported to the thread's trace hook, if any.
+enum class TracePoint {
+  kClaimFailed,  // a Hold's claim of stock or limits just failed (before its I5 scan)
+};
+using TraceHook = void (*)(void* context, TracePoint point);
+void SetThreadTraceHook(TraceHook hook, void* context);
+void Trace(TracePoint point);
+
 }  // namespace det
 
 // std::atomic<T> with a scheduling point before every operation. Same size
@@ -102,6 +111,8 @@ using Atomic = DetAtomic<T>;
 inline void SpinPause() { det::Point(); }
 inline void YieldThread() { det::Point(); }
 
+#define HOLDFAST_TRACE(point) ::holdfast::internal::det::Trace(point)
+
 #else  // !HOLDFAST_DETERMINISTIC
 
 template <class T>
@@ -120,6 +131,8 @@ inline void SpinPause() {
 
 // Gives the CPU away (sched_yield): only on rare paths, see holdfast/sale.h.
 inline void YieldThread() { std::this_thread::yield(); }
+
+#define HOLDFAST_TRACE(point) ((void)0)
 
 #endif  // HOLDFAST_DETERMINISTIC
 

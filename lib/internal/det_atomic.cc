@@ -12,6 +12,8 @@ namespace {
 struct ThreadHook {
   Hook hook = nullptr;
   void* context = nullptr;
+  TraceHook trace = nullptr;
+  void* trace_context = nullptr;
 };
 
 // Per thread: a thread the explorer does not run (set-up, checks) has none
@@ -20,7 +22,19 @@ thread_local ThreadHook current;
 
 }  // namespace
 
-void SetThreadHook(Hook hook, void* context) { current = ThreadHook{hook, context}; }
+void SetThreadHook(Hook hook, void* context) {
+  current.hook = hook;
+  current.context = context;
+}
+
+void SetThreadTraceHook(TraceHook hook, void* context) {
+  current.trace = hook;
+  current.trace_context = context;
+}
+
+void Trace(TracePoint point) {
+  if (current.trace != nullptr) current.trace(current.trace_context, point);
+}
 
 void Point() {
   if (current.hook != nullptr) current.hook(current.context);
@@ -32,4 +46,5 @@ void Point() {
 
 namespace holdfast::internal {
 uint64_t reverted_fixes = 0;
+uint64_t first_generation_for_test = 0;
 }  // namespace holdfast::internal

@@ -25,6 +25,9 @@ enum RevertedFix : uint32_t {
 #ifdef HOLDFAST_DETERMINISTIC
 // Bit n set: fix n is reverted. Set by a test before it starts threads.
 extern uint64_t reverted_fixes;
+// When non-zero, the generation the slots of the next sales start at (so a
+// test can reach a slot's last generation in a few holds).
+extern uint64_t first_generation_for_test;
 #define HOLDFAST_REVERTED(n) ((::holdfast::internal::reverted_fixes >> (n)) & 1)
 #else
 #define HOLDFAST_REVERTED(n) false

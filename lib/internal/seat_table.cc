@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <limits>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace holdfast::internal {
@@ -26,6 +26,26 @@ uint64_t BitsOf(const std::vector<int>& numbers, int first_number, uint32_t word
 int64_t Distance2(int64_t pos, int64_t seat_count) { return std::abs(2 * pos - (seat_count - 1)); }
 
 }  // namespace
+
+bool ParseSeatNumber(absl::string_view text, int64_t& number) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const absl::string_view digits = negative ? text.substr(1) : text;
+  // At most 10 digits (INT_MAX has 10), no leading zero but "0" itself, and
+  // no "-0": what absl::StrCat writes for an int, and nothing else.
+  if (digits.empty() || digits.size() > 10) return false;
+  if (digits[0] == '0' && (digits.size() > 1 || negative)) return false;
+  int64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  value = negative ? -value : value;
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+    return false;
+  }
+  number = value;
+  return true;
+}
 
 SeatTable::SeatTable(const SeatMapConfig& map) {
   for (uint32_t s = 0; s < map.sections.size(); ++s) {
@@ -155,21 +175,36 @@ SeatTable::Candidate SeatTable::BestInRow(uint32_t row_index, int count, bool al
     const uint64_t free = FreeMask(w, taken, request);
     uint64_t starts = free;
     for (int i = 1; i < count && starts != 0; ++i) starts &= free >> i;
+    if (starts == 0) continue;
+    // The seats next to a run may lie in the neighbouring words of the row:
+    // the orphan rule looks at them too (a run at bit 0 can strand the last
+    // seat of the previous word). Acquire: as above. The neighbours are read
+    // once, like `taken`: the choice is made on these readings, and only
+    // `taken` is checked again by the claim (orphans are a preference, not an
+    // invariant).
     const uint64_t open = ValidMask(w) & ~taken;  // free, whatever the filters
-    const bool row_start = w == row.first_word;
-    const bool row_end = w + 1 == row.first_word + words;
+    const uint64_t open_before =
+        w == row.first_word
+            ? 0
+            : ValidMask(w - 1) & ~words_[w - 1].taken.load(std::memory_order_acquire);
+    const uint64_t open_after =
+        w + 1 == row.first_word + words
+            ? 0
+            : ValidMask(w + 1) & ~words_[w + 1].taken.load(std::memory_order_acquire);
     for (; starts != 0; starts &= starts - 1) {
       const int s = std::countr_zero(starts);
       const int e = s + count;  // the seat just after the run
       const uint64_t left_open =
           open & ~MaskOf({w, static_cast<uint32_t>(s), static_cast<uint32_t>(count)});
+      // Whether bit `bit` of this word (-64 .. 127: the neighbours' bits
+      // too) is a free seat of the row once the run is taken.
       auto is_open = [&](int bit) {
-        if (bit < 0) return !row_start;  // the previous word: assume open
-        if (bit > 63) return !row_end;
+        if (bit < 0) return ((open_before >> (bit + 64)) & 1) != 0;
+        if (bit > 63) return ((open_after >> (bit - 64)) & 1) != 0;
         return ((left_open >> bit) & 1) != 0;
       };
-      const bool orphan = (s >= 1 && is_open(s - 1) && !is_open(s - 2)) ||
-                          (e <= 63 && is_open(e) && !is_open(e + 1));
+      const bool orphan =
+          (is_open(s - 1) && !is_open(s - 2)) || (is_open(e) && !is_open(e + 1));
       if (orphan && !allow_orphans) continue;
       int64_t score = 0;
       for (int i = s; i < e; ++i) score += Distance2((w - row.first_word) * 64 + i, row.seat_count);
@@ -367,8 +402,10 @@ void SeatTable::Snapshot(uint64_t* held, uint64_t* sold) const {
 }
 
 SeatId SeatTable::Find(absl::string_view label, const SeatMapConfig& map) const {
-  // "SECTION ROW-NUMBER": the section name may hold spaces, the row label
-  // dashes and the number a sign, so match each row's own "LABEL-" prefix.
+  // "SECTION ROW-NUMBER": the section name may hold spaces and the row label
+  // dashes, so match each row's own "SECTION LABEL-" prefix; the number must
+  // be written exactly as Label writes it (the label rules of seat_map.h make
+  // at most one row match then).
   size_t index = 0;
   for (const SectionConfig& s : map.sections) {
     const bool section_matches = label.size() > s.name.size() + 1 &&
@@ -376,13 +413,15 @@ SeatId SeatTable::Find(absl::string_view label, const SeatMapConfig& map) const 
                                  label[s.name.size()] == ' ';
     const absl::string_view rest = section_matches ? label.substr(s.name.size() + 1) : "";
     for (const RowConfig& r : s.rows) {
-      int number = 0;
+      int64_t number = 0;
       if (section_matches && rest.size() > r.label.size() + 1 &&
           rest.substr(0, r.label.size()) == r.label && rest[r.label.size()] == '-' &&
-          absl::SimpleAtoi(rest.substr(r.label.size() + 1), &number)) {
-        const int pos = number - r.first_number;
-        if (pos >= 0 && pos < r.seat_count)
+          ParseSeatNumber(rest.substr(r.label.size() + 1), number)) {
+        // 64-bit: the difference of two ints may not fit in one.
+        const int64_t pos = number - r.first_number;
+        if (pos >= 0 && pos < r.seat_count) {
           return rows_[index].first_seat + static_cast<SeatId>(pos);
+        }
       }
       ++index;
     }
@@ -399,8 +438,9 @@ std::string SeatTable::Label(SeatId seat, const SeatMapConfig& map) const {
   for (const SectionConfig& s : map.sections) {
     for (const RowConfig& r : s.rows) {
       if (i++ == index) {
+        // 64-bit: validation keeps the sum in an int, this keeps it defined.
         return absl::StrCat(s.name, " ", r.label, "-",
-                            r.first_number + static_cast<int>(seat - rows_[index].first_seat));
+                            int64_t{r.first_number} + (seat - rows_[index].first_seat));
       }
     }
   }

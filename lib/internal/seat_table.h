@@ -62,6 +62,11 @@ constexpr uint64_t MaskOf(SeatRun run) {
 // Of a held seat: the hold's slot index + 1. Of a free seat: 0.
 inline constexpr uint32_t kOwnerSold = uint32_t{1} << 31;
 
+// The seat number of a label: true and `number` set iff `text` is exactly
+// what absl::StrCat writes for an int (an optional '-', then digits without a
+// leading zero; "0" but not "-0"). No '+', spaces or leading zeros.
+bool ParseSeatNumber(absl::string_view text, int64_t& number);
+
 class SeatTable {
  public:
   struct Row {
