@@ -38,15 +38,35 @@ absl::Time ManualClock::WallNow() const {
   return absl::FromUnixNanos(wall_ns_since_epoch_.load(std::memory_order_relaxed));
 }
 
+namespace {
+
+// `reading` + `ns` (ns > 0), saturated at kManualClockNanosMax. Relaxed: each
+// reading is one word and carries no other data (see clock.h); the loop makes
+// the saturating add one atomic step, so concurrent Advances never lose time
+// or wrap.
+void SaturatingAdd(std::atomic<int64_t>& reading, int64_t ns) {
+  int64_t now = reading.load(std::memory_order_relaxed);
+  int64_t next;
+  do {
+    next = now > kManualClockNanosMax - ns ? kManualClockNanosMax : now + ns;
+  } while (next != now &&
+           !reading.compare_exchange_weak(now, next, std::memory_order_relaxed));
+}
+
+}  // namespace
+
 void ManualClock::Advance(absl::Duration d) {
   if (d <= absl::ZeroDuration()) return;
+  // Saturates: InfiniteDuration and anything past 2^63 - 1 ns is INT64_MAX.
   const int64_t ns = absl::ToInt64Nanoseconds(d);
-  // Relaxed: each clock is one word and carries no other data.
-  monotonic_ns_.fetch_add(ns, std::memory_order_relaxed);
-  wall_ns_since_epoch_.fetch_add(ns, std::memory_order_relaxed);
+  if (ns <= 0) return;  // under a nanosecond
+  SaturatingAdd(monotonic_ns_, ns);
+  SaturatingAdd(wall_ns_since_epoch_, ns);
 }
 
 void ManualClock::SetWall(absl::Time wall) {
+  // absl::ToUnixNanos saturates, which is the clamp clock.h promises.
+  // Relaxed: one word, no other data.
   wall_ns_since_epoch_.store(absl::ToUnixNanos(wall), std::memory_order_relaxed);
 }
 

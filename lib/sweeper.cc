@@ -7,7 +7,8 @@
 namespace holdfast {
 
 Sweeper::Sweeper(Sale* sale, absl::Duration interval)
-    : sale_(sale), interval_(std::max(interval, absl::Milliseconds(1))) {
+    : sale_(sale),
+      interval_(interval > absl::ZeroDuration() ? interval : absl::Milliseconds(1)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -34,7 +35,12 @@ int64_t Sweeper::sweeps() const {
 }
 
 void Sweeper::Run() {
-  const auto period = absl::ToChronoNanoseconds(interval_);
+  using Steady = std::chrono::steady_clock;
+  // Whole nanoseconds, at least 1 (a positive interval under 1 ns rounds up,
+  // not down to a zero wait). InfiniteDuration saturates to the largest count.
+  const absl::Duration rounded = absl::Ceil(interval_, absl::Nanoseconds(1));
+  const Steady::duration period = std::chrono::duration_cast<Steady::duration>(
+      std::max(absl::ToChronoNanoseconds(rounded), std::chrono::nanoseconds(1)));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     lock.unlock();
@@ -42,7 +48,16 @@ void Sweeper::Run() {
     lock.lock();
     expired_ += expired;
     ++sweeps_;
-    wake_.wait_for(lock, period, [this] { return stop_; });
+    // The next sweep is due at now + period, unless that instant is past what
+    // the steady clock can name: then it is never due, and the thread sleeps
+    // until Stop(). Checking before adding keeps the sum from overflowing
+    // (wait_for would add it unchecked and time out at once, every time).
+    const Steady::time_point now = Steady::now();
+    if (period >= Steady::time_point::max() - now) {
+      wake_.wait(lock, [this] { return stop_; });
+    } else {
+      wake_.wait_until(lock, now + period, [this] { return stop_; });
+    }
   }
 }
 

@@ -87,6 +87,49 @@ TEST(ManualClockTest, AdvanceAfterSetWallMovesFromTheNewWallTime) {
   EXPECT_EQ(clock.MonotonicNanos(), int64_t{600} * 1'000'000'000);
 }
 
+// Defect 18 of issue 10: Advance(InfiniteDuration) wrapped monotonic time to about -9.2e18.
+TEST(ManualClockTest, InfiniteAdvanceSaturatesInsteadOfWrapping) {
+  ManualClock clock(kNoon);
+  clock.Advance(absl::Seconds(1));
+  clock.Advance(absl::InfiniteDuration());
+  EXPECT_EQ(clock.MonotonicNanos(), kManualClockNanosMax);
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMax));
+  // Further advances stay at the ceiling: time never goes back.
+  clock.Advance(absl::Nanoseconds(1));
+  clock.Advance(absl::InfiniteDuration());
+  EXPECT_EQ(clock.MonotonicNanos(), kManualClockNanosMax);
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMax));
+}
+
+TEST(ManualClockTest, TwoHugeAdvancesSaturate) {
+  ManualClock clock(kNoon);
+  const absl::Duration huge = absl::Hours(24 * 365 * 200);  // 200 years: 6.3e18 ns each
+  clock.Advance(huge);
+  const int64_t once = clock.MonotonicNanos();
+  EXPECT_EQ(once, absl::ToInt64Nanoseconds(huge));
+  clock.Advance(huge);
+  EXPECT_EQ(clock.MonotonicNanos(), kManualClockNanosMax);
+  EXPECT_GE(clock.MonotonicNanos(), once);
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMax));
+
+  ManualClock other(kNoon);
+  other.Advance(absl::Hours(24 * 365 * 1000));  // finite, but past 2^63 ns
+  EXPECT_EQ(other.MonotonicNanos(), kManualClockNanosMax);
+}
+
+TEST(ManualClockTest, SetWallClampsInfiniteTimes) {
+  ManualClock clock(kNoon);
+  clock.SetWall(absl::InfiniteFuture());
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMax));
+  clock.Advance(absl::Seconds(1));  // The wall reading saturates, it does not wrap.
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMax));
+  EXPECT_EQ(clock.MonotonicNanos(), 1'000'000'000);
+  clock.SetWall(absl::InfinitePast());
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMin));
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(clock.WallNow(), absl::FromUnixNanos(kManualClockNanosMin) + absl::Seconds(1));
+}
+
 TEST(ManualClockTest, UsableThroughTheClockInterface) {
   ManualClock manual(kNoon);
   const Clock& clock = manual;

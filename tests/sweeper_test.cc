@@ -109,6 +109,45 @@ TEST_F(SweeperTest, NonPositiveIntervalStillSweeps) {
   EXPECT_EQ(sale_->Stats().holds_expired, 1);
 }
 
+// Defect 18 of issue 10: a positive interval under 1 ms was silently raised to 1 ms.
+TEST_F(SweeperTest, SubMillisecondIntervalIsHonoured) {
+  Sweeper sweeper(sale_.get(), absl::Microseconds(1));
+  EXPECT_EQ(sweeper.interval(), absl::Microseconds(1));
+  // With a 1 ms floor, 200 sweeps take at least 199 ms of real time, since every wait
+  // lasts at least its interval; at 1 us they take a few ms (generous margin for a busy
+  // machine, and WaitFor gives up after 5 s anyway).
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return sweeper.sweeps() >= 200; }));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(180));
+}
+
+TEST_F(SweeperTest, NonPositiveIntervalIsOneMillisecond) {
+  Sweeper zero(sale_.get(), absl::ZeroDuration());
+  Sweeper negative(sale_.get(), -absl::InfiniteDuration());
+  EXPECT_EQ(zero.interval(), absl::Milliseconds(1));
+  EXPECT_EQ(negative.interval(), absl::Milliseconds(1));
+}
+
+// Defect 18 of issue 10: absl::InfiniteDuration (and any interval whose end overflows the
+// steady clock) busy-looped: wait_for overflowed and returned at once, every time. A huge
+// interval sleeps after the first sweep until Stop().
+TEST_F(SweeperTest, HugeIntervalSleepsUntilStop) {
+  for (const absl::Duration interval :
+       {absl::InfiniteDuration(), absl::Nanoseconds(INT64_MAX), absl::Nanoseconds(INT64_MAX - 1),
+        absl::Hours(24 * 365 * 250)}) {
+    Sweeper sweeper(sale_.get(), interval);
+    EXPECT_EQ(sweeper.interval(), interval);
+    ASSERT_TRUE(WaitFor([&] { return sweeper.sweeps() >= 1; }));
+    // Not waiting for anything: giving a spinning thread the chance to sweep again.
+    absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_EQ(sweeper.sweeps(), 1) << interval;
+    const absl::Time start = absl::Now();
+    sweeper.Stop();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(4)) << interval;
+    EXPECT_EQ(sweeper.sweeps(), 1) << interval;
+  }
+}
+
 TEST_F(SweeperTest, StopIsIdempotentAndStopsSweeping) {
   Sweeper sweeper(sale_.get(), absl::Milliseconds(1));
   ASSERT_TRUE(WaitFor([&] { return sweeper.sweeps() >= 1; }));

@@ -46,6 +46,13 @@ class SystemClock final : public Clock {
   absl::Time WallNow() const override;
 };
 
+// ManualClock keeps both readings as int64 nanoseconds (monotonic: since its
+// start; wall: since the Unix epoch), so each lies in [kManualClockNanosMin,
+// kManualClockNanosMax]: about 292 years either way, wall time 1677-09-21 to
+// 2262-04-11. Advance() saturates at the top rather than wrapping.
+inline constexpr int64_t kManualClockNanosMax = INT64_MAX;
+inline constexpr int64_t kManualClockNanosMin = INT64_MIN;
+
 // A clock that moves only when told to. Monotonic and wall time advance
 // together on Advance(); SetWall() moves wall time alone (a wall-clock step,
 // which must not affect hold deadlines). Thread-safe: the readings are atomics.
@@ -58,10 +65,14 @@ class ManualClock final : public Clock {
   absl::Time WallNow() const override;
 
   // Moves both clocks forward by `d`. A negative `d` is ignored (monotonic
-  // time never goes back). Thread-safe.
+  // time never goes back). Each reading saturates at kManualClockNanosMax:
+  // Advance(absl::InfiniteDuration()), or advances adding up past it, leave
+  // the clock there for good; it never wraps. Thread-safe.
   void Advance(absl::Duration d);
 
-  // Sets wall time alone, forwards or backwards. Thread-safe.
+  // Sets wall time alone, forwards or backwards. A time outside the range
+  // above (absl::InfiniteFuture(), absl::InfinitePast()) is clamped to its
+  // nearer end. Thread-safe.
   void SetWall(absl::Time wall);
 
  private:

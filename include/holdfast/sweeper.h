@@ -26,8 +26,14 @@ namespace holdfast {
 // is off the buyers' hot path, which stays lock-free.
 class Sweeper {
  public:
-  // Starts the thread. `sale` must outlive the sweeper; interval > 0
-  // (a non-positive interval is raised to 1 ms). Allocates (the thread).
+  // Starts the thread, which sweeps at once and then every `interval` (the
+  // wait runs from the end of one sweep to the start of the next).
+  // `sale` must outlive the sweeper. Any positive interval is honoured as
+  // given, however short (at some microseconds the thread mostly sweeps) or
+  // long: an interval too long for the steady clock to reach its end
+  // (absl::InfiniteDuration(), or hundreds of years) means one sweep, then
+  // sleep until Stop(). A non-positive interval means 1 ms. Allocates (the
+  // thread).
   Sweeper(Sale* sale, absl::Duration interval);
 
   // Stops and joins the thread.
@@ -44,6 +50,10 @@ class Sweeper {
 
   // Sweeps run so far. Thread-safe.
   int64_t sweeps() const;
+
+  // The interval the thread waits between sweeps: the one given, or 1 ms
+  // for a non-positive one. Thread-safe.
+  absl::Duration interval() const { return interval_; }
 
  private:
   void Run();
