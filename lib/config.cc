@@ -7,8 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "lib/internal/buyer_table.h"
 
 namespace holdfast {
+
+// The per-buyer bounds of config.h are what the buyer table's words can count
+// (buyer_table.h checks kPerBuyerUnitsMax against its claims word).
+static_assert(kCyclePerBuyerMax <= internal::CycleUnitsOf(~uint64_t{0}),
+              "a cycle's per_buyer_max must fit a buyer's cycle-units word");
+
 namespace {
 
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
@@ -102,7 +109,8 @@ absl::Status ValidateCycles(const SaleConfig& config) {
       return s;
     }
     if (absl::Status s =
-            CheckRange(absl::StrCat(field, ".per_buyer_max"), cycle.per_buyer_max, 0, kCapacityMax);
+            CheckRange(absl::StrCat(field, ".per_buyer_max"), cycle.per_buyer_max, 0,
+                       kCyclePerBuyerMax);
         !s.ok()) {
       return s;
     }
@@ -127,7 +135,7 @@ absl::Status ValidateBounds(const SaleConfig& config) {
     const char* field;
     int64_t value, low, high;
   } checks[] = {
-      {"per_buyer_units_max", config.per_buyer_units_max, 0, kCapacityMax},
+      {"per_buyer_units_max", config.per_buyer_units_max, 0, kPerBuyerUnitsMax},
       {"per_buyer_holds_max", config.per_buyer_holds_max, 0, kHoldsMax},
       {"units_per_hold_max", config.units_per_hold_max, 1, kUnitsPerHoldMax},
       {"holds_max", config.holds_max, 64, kHoldsMax},

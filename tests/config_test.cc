@@ -157,6 +157,15 @@ std::vector<BadCase> BadCases() {
        HasSubstr("cycles[1].per_buyer_max")},
       {"PerBuyerUnitsMaxNegative", [](SaleConfig& c) { c.per_buyer_units_max = -1; },
        HasSubstr("per_buyer_units_max")},
+      // Defect 8 of issue 10: values past the 39-bit claims word passed and were cut.
+      {"PerBuyerUnitsMaxAboveMax",
+       [](SaleConfig& c) { c.per_buyer_units_max = kPerBuyerUnitsMax + 1; },
+       HasSubstr("per_buyer_units_max")},
+      {"PerBuyerUnitsMaxCapacityMax", [](SaleConfig& c) { c.per_buyer_units_max = kCapacityMax; },
+       HasSubstr("per_buyer_units_max")},
+      {"CyclePerBuyerMaxAboveMax",
+       [](SaleConfig& c) { c.cycles[0].per_buyer_max = kCyclePerBuyerMax + 1; },
+       HasSubstr("cycles[0].per_buyer_max")},
       {"PerBuyerHoldsMaxNegative", [](SaleConfig& c) { c.per_buyer_holds_max = -1; },
        HasSubstr("per_buyer_holds_max")},
       {"UnitsPerHoldMaxZero", [](SaleConfig& c) { c.units_per_hold_max = 0; },
@@ -298,6 +307,8 @@ TEST(ConfigTest, ValuesOnTheBoundsAreAccepted) {
          c.per_buyer_holds_max = 0;
          c.cycles[0].per_buyer_max = 0;
        }},
+      {"per buyer units max", [](SaleConfig& c) { c.per_buyer_units_max = kPerBuyerUnitsMax; }},
+      {"cycle per buyer max", [](SaleConfig& c) { c.cycles[1].per_buyer_max = kCyclePerBuyerMax; }},
       {"units per hold 1", [](SaleConfig& c) { c.units_per_hold_max = 1; }},
       {"units per hold max", [](SaleConfig& c) { c.units_per_hold_max = kUnitsPerHoldMax; }},
       {"ttl default == lifetime", [](SaleConfig& c) { c.hold_ttl_default = c.hold_lifetime_max; }},

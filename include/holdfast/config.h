@@ -37,6 +37,14 @@ inline constexpr int kCyclesMax = 1024;             // cycle index is 16 bits in
 inline constexpr int kLinesPerHoldMax = 6;          // lines are stored inline in a 64-byte slot
 inline constexpr int32_t kUnitsPerHoldMax = 65535;  // a line's quantity is 16 bits in a slot
 inline constexpr int64_t kCapacityMax = int64_t{1} << 40;  // keeps every counter sum in range
+// Units one buyer may hold + buy over the whole sale: a buyer's claims word
+// counts them in 39 bits (lib/internal/buyer_table.h), so this is also what
+// per_buyer_units_max = 0 ("no limit") means.
+inline constexpr int64_t kPerBuyerUnitsMax = (int64_t{1} << 39) - 1;
+// Units one buyer may hold + buy within one cycle (CycleConfig::per_buyer_max).
+// A buyer's cycle-units word has 48 bits for them; kCapacityMax is the
+// tighter bound.
+inline constexpr int64_t kCyclePerBuyerMax = kCapacityMax;
 inline constexpr int32_t kHoldsMax = 1 << 24;   // 1 GiB of slots; a HoldId has 24 slot bits
 inline constexpr int32_t kBuyersMax = 1 << 24;  // at most 192 bytes a buyer
 inline constexpr int32_t kIdempotencyKeysMax = 1 << 24;  // at most 64 bytes a key
@@ -69,7 +77,8 @@ struct CycleConfig {
   absl::Time closes_at = absl::InfiniteFuture();  // after opens_at
   // Units this cycle releases over all ticket types together, 0 .. kCapacityMax.
   int64_t allotment = 0;
-  // Units one buyer may hold + buy within this cycle; 0 means no cycle limit.
+  // Units one buyer may hold + buy within this cycle: 0 .. kCyclePerBuyerMax;
+  // 0 means no cycle limit.
   int64_t per_buyer_max = 0;
   // When true, units this cycle did not sell (including units of its holds
   // that are released or expire later) move into the next cycle's allotment.
@@ -84,7 +93,9 @@ struct SaleConfig {
   // Reserved seating; empty for a general-admission-only sale.
   SeatMapConfig seat_map;
 
-  // Units one buyer may hold + buy over the whole sale; 0 means no limit.
+  // Units one buyer may hold + buy over the whole sale: 0 .. kPerBuyerUnitsMax;
+  // 0 means no limit of the config's own, which is kPerBuyerUnitsMax (a
+  // buyer past it gets kBuyerLimit). Larger values are refused, not cut.
   int64_t per_buyer_units_max = 0;
   // Live holds one buyer may have at once; 0 means no limit.
   int32_t per_buyer_holds_max = 0;

@@ -39,6 +39,7 @@ constexpr int64_t CycleUnitsOf(uint64_t word) {
 // with kBuyerLimit before they would pass kClaimUnitsMax (5.5 * 10^11).
 inline constexpr int kClaimUnitsBits = 39;
 inline constexpr uint64_t kClaimUnitsMax = (uint64_t{1} << kClaimUnitsBits) - 1;
+static_assert(kClaimUnitsMax == static_cast<uint64_t>(kPerBuyerUnitsMax), "config.h agrees");
 inline constexpr uint64_t kClaimOneHold = uint64_t{1} << kClaimUnitsBits;
 constexpr uint64_t PackClaims(int64_t holds, int64_t units) {
   return static_cast<uint64_t>(holds) << kClaimUnitsBits | static_cast<uint64_t>(units);
