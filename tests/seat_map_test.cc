@@ -257,6 +257,81 @@ TEST(ParseSeatMapTest, RefusesSeatCountOutsideTheRangeAtItsLine) {
   }
 }
 
+// Issue 10 defect 16: a list ending at INT_MAX looped for ever (the int counter overflowed) while
+// memory grew until std::bad_alloc aborted the process. Every list is now bounded by its row.
+TEST(ParseSeatMapTest, NumbersAtTheEndsOfIntParseAtOnce) {
+  absl::StatusOr<SeatMapConfig> map = ParseSeatMap(
+      "section S type=0\n"
+      "row A seats=4 accessible=2147483647 restricted=2147483644-2147483647\n"
+      "row B seats=2 accessible=-2147483648,-2147483647--2147483647\n");
+  ASSERT_TRUE(map.ok()) << map.status();
+  EXPECT_THAT(map->sections[0].rows[0].accessible, ElementsAre(2147483647));
+  EXPECT_THAT(map->sections[0].rows[0].restricted,
+              ElementsAre(2147483644, 2147483645, 2147483646, 2147483647));
+  EXPECT_THAT(map->sections[0].rows[1].accessible, ElementsAre(-2147483648, -2147483647));
+  // Validation then refuses the numbers that are not in their rows.
+  EXPECT_THAT(StatusText(ValidateConfig(SeatedConfig(*map))),
+              HasSubstr("seat_map.sections[0].rows[0].accessible: seat 2147483647 is not in "
+                        "row A"));
+}
+
+TEST(ParseSeatMapTest, RefusesListsLongerThanTheirRowAtTheirLine) {
+  const struct {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"section S type=0\nrow A seats=4 accessible=1-5\n",
+       "line 2: row A: accessible lists 5 seats, more than the row's 4"},
+      {"section S type=0\nrow A seats=4 restricted=1,1,1,1,1\n",
+       "line 2: row A: restricted lists 5 seats, more than the row's 4"},
+      {"section S type=0\nrow A seats=4 accessible=1-2 accessible=1-3\n",
+       "line 2: row A: accessible lists 5 seats"},
+      {"section S type=0\n\nrow A seats=1024 accessible=-2147483648-2147483647\n",
+       "line 3: row A: accessible lists more than kSeatsPerRowMax = 1024 seats"},
+      {"section S type=0\nrow A seats=4 restricted=1-2147483647\n",
+       "line 2: row A: restricted lists more than kSeatsPerRowMax"},
+      {"section S type=0\nrow A seats=4 accessible=0-4096\n",
+       "line 2: row A: accessible lists more than kSeatsPerRowMax"},
+      {"section S type=0\nrow A seats=1024 accessible=1-1000,1-1000\n",
+       "line 2: row A: accessible lists more than kSeatsPerRowMax"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    absl::StatusOr<SeatMapConfig> map = ParseSeatMap(c.text);
+    ASSERT_FALSE(map.ok());
+    EXPECT_EQ(map.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(StatusText(map.status()), HasSubstr(c.message));
+  }
+}
+
+// 420 KB of "0-4096" ranges needed about 1 GiB. Now what a text can make the parser hold is
+// bounded by the map ceilings: the row that passes kSeatsMax is refused at its line.
+TEST(ParseSeatMapTest, RefusesAMapPastTheCeilingsAtTheRowThatPassesThem) {
+  std::string text = "section S type=0\n";
+  for (int r = 0; r <= kSeatsMax / kSeatsPerRowMax; ++r) {
+    absl::StrAppend(&text, "row R", r, " seats=1024 accessible=1-1024 restricted=1-1024\n");
+  }
+  absl::StatusOr<SeatMapConfig> map = ParseSeatMap(text);
+  ASSERT_FALSE(map.ok());
+  EXPECT_THAT(StatusText(map.status()),
+              HasSubstr(absl::StrCat("line ", kSeatsMax / kSeatsPerRowMax + 2, ": row R",
+                                     kSeatsMax / kSeatsPerRowMax, ": the map passes")));
+  // Rows of one seat: the word ceiling comes first.
+  text = "section S type=0\n";
+  for (int r = 0; r <= kSeatWordsMax; ++r) absl::StrAppend(&text, "row R", r, " seats=1\n");
+  map = ParseSeatMap(text);
+  ASSERT_FALSE(map.ok());
+  EXPECT_THAT(StatusText(map.status()),
+              HasSubstr(absl::StrCat("line ", kSeatWordsMax + 2, ": row R", kSeatWordsMax,
+                                     ": the map passes kSeatWordsMax = ", kSeatWordsMax)));
+  // Sections, each of which needs a word of its own.
+  text.clear();
+  for (int s = 0; s <= kSeatWordsMax; ++s) absl::StrAppend(&text, "section S", s, " type=0\n");
+  map = ParseSeatMap(text);
+  ASSERT_FALSE(map.ok());
+  EXPECT_THAT(StatusText(map.status()), HasSubstr(absl::StrCat("line ", kSeatWordsMax + 1, ":")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config validation of seat maps
 
@@ -328,6 +403,101 @@ TEST(SeatMapConfigTest, AcceptsTheLargestRowAndAMapBesideGeneralAdmission) {
   absl::StatusOr<std::unique_ptr<Sale>> sale = Sale::Create(config);
   ASSERT_TRUE(sale.ok());
   EXPECT_EQ((*sale)->SeatCount(), static_cast<SeatId>(kSeatsPerRowMax));
+}
+
+// Issue 10 defect 17 (and the config part of 11): labels that two seats share, or that are not
+// well formed, and seat numbers past INT_MAX are refused, naming the field.
+TEST(SeatMapConfigTest, RefusesLabelsThatAreNotUniqueOrNotWellFormed) {
+  const SeatMapConfig good = MustParse("section S type=0\nrow A seats=10\nrow B seats=10\n");
+  ASSERT_TRUE(ValidateConfig(SeatedConfig(good)).ok());
+  const struct {
+    const char* what;
+    void (*edit)(SaleConfig&);
+    const char* message;
+  } cases[] = {
+      {"first + seats past INT_MAX",
+       [](SaleConfig& c) { c.seat_map.sections[0].rows[1].first_number = 2147483647 - 4; },
+       "seat_map.sections[0].rows[1].first_number: 2147483643 + 10 seats numbers a seat past "
+       "INT_MAX"},
+      {"first INT_MAX, two seats",
+       [](SaleConfig& c) {
+         c.seat_map.sections[0].rows[0].first_number = 2147483647;
+         c.seat_map.sections[0].rows[0].seat_count = 2;
+         c.types[0].capacity = 12;
+       },
+       "seat_map.sections[0].rows[0].first_number"},
+      {"row label ending in '-'",
+       [](SaleConfig& c) { c.seat_map.sections[0].rows[1].label = "A-"; },
+       "seat_map.sections[0].rows[1].label: \"A-\" ends with '-'"},
+      {"row label '-'", [](SaleConfig& c) { c.seat_map.sections[0].rows[0].label = "-"; },
+       "seat_map.sections[0].rows[0].label: \"-\" ends with '-'"},
+      {"row label with a space",
+       [](SaleConfig& c) { c.seat_map.sections[0].rows[0].label = "A 1"; },
+       "seat_map.sections[0].rows[0].label: \"A 1\" holds a space or a control character"},
+      {"row label with a tab", [](SaleConfig& c) { c.seat_map.sections[0].rows[0].label = "A\t"; },
+       "seat_map.sections[0].rows[0].label"},
+      {"section name with a newline",
+       [](SaleConfig& c) { c.seat_map.sections[0].name = "S\nT"; },
+       "seat_map.sections[0].name: \"S\nT\" holds a control character"},
+      {"section name starting with a space",
+       [](SaleConfig& c) { c.seat_map.sections[0].name = " S"; },
+       "seat_map.sections[0].name: \" S\" starts or ends with a space"},
+      {"section name ending with a space",
+       [](SaleConfig& c) { c.seat_map.sections[0].name = "S "; },
+       "seat_map.sections[0].name: \"S \" starts or ends with a space"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    SaleConfig config = SeatedConfig(good);
+    c.edit(config);
+    const absl::Status status = ValidateConfig(config);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(StatusText(status), HasSubstr(c.message));
+    EXPECT_FALSE(Sale::Create(config).ok());
+  }
+  // The issue's pair: row "A" numbered from -1 and row "A-" would both label a seat "S A--1".
+  const SeatMapConfig pair =
+      MustParse("section S type=0\nrow A seats=3 first=-1\nrow A- seats=3\n");
+  EXPECT_THAT(StatusText(ValidateConfig(SeatedConfig(pair))),
+              HasSubstr("seat_map.sections[0].rows[1].label: \"A-\" ends with '-'"));
+}
+
+// The largest and smallest numbers an int holds label seats that round trip.
+TEST_F(SeatMapTest, SeatNumbersAtTheEndsOfIntRoundTrip) {
+  Build(
+      "section S type=0\n"
+      "row A seats=10 first=2147483638\n"
+      "row B seats=3 first=-2147483648\n"
+      "row C-1 seats=3 first=-1\n");
+  EXPECT_EQ(sale_->SeatLabel(0), "S A-2147483638");
+  EXPECT_EQ(sale_->SeatLabel(9), "S A-2147483647");
+  EXPECT_EQ(sale_->SeatLabel(10), "S B--2147483648");
+  EXPECT_EQ(sale_->SeatLabel(13), "S C-1--1");
+  EXPECT_EQ(sale_->SeatLabel(14), "S C-1-0");
+  for (SeatId seat = 0; seat < sale_->SeatCount(); ++seat) {
+    EXPECT_EQ(sale_->FindSeat(sale_->SeatLabel(seat)), seat) << sale_->SeatLabel(seat);
+  }
+  // Numbers whose distance from a row's first number does not fit in an int (undefined
+  // behaviour before: number - first_number was computed in int).
+  for (const char* far :
+       {"S A--2147483648", "S A--1", "S B-2147483647", "S B-0", "S C-1-2147483647",
+        "S C-1--2147483648", "S A-2147483648", "S B--2147483649", "S A-99999999999",
+        "S A-9999999999999999999999"}) {
+    EXPECT_EQ(sale_->FindSeat(far), kNoSeat) << far;
+  }
+}
+
+// FindSeat reads exactly what SeatLabel writes: no '+', leading zeros, spaces or "-0".
+TEST_F(SeatMapTest, FindSeatAcceptsOnlyTheLabelsSeatLabelWrites) {
+  Build("section S type=0\nrow A seats=5 first=-2\n");
+  EXPECT_EQ(sale_->FindSeat("S A-1"), 3u);
+  EXPECT_EQ(sale_->FindSeat("S A-0"), 2u);
+  EXPECT_EQ(sale_->FindSeat("S A--2"), 0u);
+  for (const char* bad : {"S A-+1", "S A-01", "S A- 1", "S A-1 ", "S A-\t1", "S A--0",
+                          "S A-00", "S A--01", "S A-+0", "S A---1", "S A-1\n", "S A-0x1",
+                          "S A-1.0", "S A-"}) {
+    EXPECT_EQ(sale_->FindSeat(bad), kNoSeat) << bad;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -666,6 +836,33 @@ TEST_F(SeatMapTest, BestAvailableNeverCrossesA64SeatBlock) {
       Outcome::kNoAdjacentSeats);
   ASSERT_TRUE(Best(kAlice, {.count = 4, .sections = {}}, got).ok());
   EXPECT_THAT(got, ElementsAre("Long A-61", "Long A-62", "Long A-63", "Long A-64"));
+}
+
+// Issue 10 defect 7: the orphan rule looked only inside a 64-seat word, so with A-1..A-63 held
+// in a 70-seat row, best 2 took A-65 and A-66 and left A-64 (the first word's last seat) alone.
+TEST_F(SeatMapTest, BestAvailableAvoidsOrphansAcrossA64SeatBlock) {
+  Build("section H type=0\nrow A seats=70\n");
+  std::vector<SeatId> held;
+  for (int n = 1; n <= 63; ++n) held.push_back(S(absl::StrCat("H A-", n)));
+  ASSERT_TRUE(sale_->HoldSeats(kBob, held, {}, {}).ok());
+  std::vector<std::string> got;
+  ASSERT_TRUE(Best(kAlice, {.count = 2, .sections = {}}, got).ok());
+  EXPECT_THAT(got, ElementsAre("H A-66", "H A-67"));  // A-64 and A-65 stay a pair
+  ASSERT_EQ(sale_->Release(sale_->Seat(S("H A-66")).hold, kAlice), Outcome::kOk);
+  // The other way: A-65 held, so best 2 nearest the centre in the first word must not strand
+  // A-64 by taking A-62 and A-63.
+  ASSERT_EQ(sale_->Release(sale_->Seat(S("H A-1")).hold, kBob), Outcome::kOk);
+  held.clear();
+  for (int n = 1; n <= 61; ++n) held.push_back(S(absl::StrCat("H A-", n)));
+  held.push_back(S("H A-65"));
+  ASSERT_TRUE(sale_->HoldSeats(kBob, held, {}, {}).ok());
+  // Free: A-62, A-63, A-64 | A-66 .. A-70. Taking A-62, A-63 (nearest the centre) leaves A-64
+  // alone next to the held A-65, and A-63, A-64 leaves A-62 alone; A-66, A-67 leaves no orphan.
+  ASSERT_TRUE(Best(kAlice, {.count = 2, .sections = {}}, got).ok());
+  EXPECT_THAT(got, ElementsAre("H A-66", "H A-67"));
+  // Without the rule: the pair nearest the centre.
+  ASSERT_TRUE(Best(kCarol, {.count = 2, .sections = {}, .avoid_orphans = false}, got).ok());
+  EXPECT_THAT(got, ElementsAre("H A-62", "H A-63"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,22 @@
 //   row LABEL seats=COUNT [first=NUMBER] [rank=RANK] [accessible=N,N-M,...]
 //       [restricted=N,...]
 // Seat numbers run from `first` (default 1); a seat's label is
-// "SECTION ROW-NUMBER", e.g. "Orchestra A-12".
+// "SECTION ROW-NUMBER", e.g. "Orchestra A-12", the number written in decimal
+// with a '-' when negative and no '+', leading zeros or spaces ("A--3" is
+// seat -3 of row A). A list names at most one number per seat of its row (and
+// never more than kSeatsPerRowMax); N-M is a range, -N a negative number. A
+// text whose rows pass kSeatsMax seats or kSeatWordsMax words is refused at
+// the row that passes them, so parsing never needs more memory than a map of
+// the maximum size (and a text far larger than that one).
+//
+// Labels are unique: ValidateConfig refuses a map in which one label could
+// name two seats, so that FindSeat(SeatLabel(s)) == s for every seat s:
+//   - a section name is non-empty, without control characters, and neither
+//     starts nor ends with a space;
+//   - a row label is non-empty, without spaces or control characters, and
+//     does not end with '-' (row "A-" seat 1 and row "A" seat -1 would both
+//     be "A--1"); it may hold '-' elsewhere ("A-1" seat 2 is "A-1-2");
+//   - a row's seat numbers first .. first + seats - 1 all fit in an int.
 #ifndef HOLDFAST_SEAT_MAP_H_
 #define HOLDFAST_SEAT_MAP_H_
 
@@ -43,9 +58,13 @@ inline constexpr int kSeatsPerHoldMax = 64;    // bounds one best-available requ
 
 // One row: `seat_count` seats numbered first_number, first_number + 1, ...
 struct RowConfig {
-  std::string label;     // non-empty, unique within its section, e.g. "B"
-  int seat_count = 0;    // 1 .. kSeatsPerRowMax
-  int first_number = 1;  // the number of the row's first seat
+  // Non-empty, unique within its section, no spaces or control characters,
+  // not ending in '-' (see the label rules above), e.g. "B".
+  std::string label;
+  int seat_count = 0;  // 1 .. kSeatsPerRowMax
+  // The number of the row's first seat; first_number + seat_count - 1 must
+  // not pass INT_MAX.
+  int first_number = 1;
   // Lower is better; rows of equal rank are taken in config order. Rows with
   // rank 0 get 1 + their index in the map, i.e. config order.
   int rank = 0;
@@ -55,7 +74,9 @@ struct RowConfig {
 
 // A section: rows sold as units of one ticket type.
 struct SectionConfig {
-  std::string name;  // non-empty, unique, e.g. "Orchestra"
+  // Non-empty, unique, no control characters, no space at either end, e.g.
+  // "Orchestra" or "Upper Circle".
+  std::string name;
   TypeId type = 0;   // the ticket type (price tier) its seats are sold as
   std::vector<RowConfig> rows;
 };
@@ -70,7 +91,9 @@ struct SeatMapConfig {
 };
 
 // Parses the text format above. Returns InvalidArgument naming the line and
-// what is wrong, e.g. "line 3: row B: seats=0 is outside [1, 1024]".
+// what is wrong, e.g. "line 3: row B: seats=0 is outside [1, 1024]", and
+// ResourceExhausted if the process runs out of memory (never throws). The
+// map's labels and numbers are checked by ValidateConfig, not here.
 absl::StatusOr<SeatMapConfig> ParseSeatMap(absl::string_view text);
 
 // What a seat is doing now.
