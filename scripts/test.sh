@@ -18,7 +18,7 @@
 #   HOLDFAST_SKIP_SANITIZERS=1   skip the tsan and asan stages (local iteration)
 #   HOLDFAST_JOBS=N              parallel build and test jobs (default 2)
 #   TSAN_OPTIONS, ASAN_OPTIONS, UBSAN_OPTIONS override the defaults below
-#   (tests/tsan.supp, if it exists, is added to TSAN_OPTIONS as suppressions).
+#   (TSan runs with no suppressions file: every race it reports is a failure).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -152,11 +152,6 @@ stage_tsan() {
     -DHOLDFAST_BUILD_TESTS=ON \
     -DHOLDFAST_BUILD_EXAMPLES=OFF \
     -DHOLDFAST_BUILD_BENCHMARKS=OFF
-  # A checked-in suppressions file is used where there is one; each entry in it
-  # must name the upstream issue it works around.
-  if [[ -f tests/tsan.supp && $TSAN_OPTIONS != *suppressions=* ]]; then
-    TSAN_OPTIONS+=" suppressions=$root/tests/tsan.supp"
-  fi
   echo "TSAN_OPTIONS=$TSAN_OPTIONS${no_aslr[*]:+ (ctest under ${no_aslr[*]})}"
   run_ctest build/ci-tsan "${no_aslr[@]}"
 }
