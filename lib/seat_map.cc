@@ -165,7 +165,13 @@ absl::StatusOr<SeatMapConfig> ParseSeatMap(absl::string_view text) {
   try {
     return Parse(text);
   } catch (const std::bad_alloc&) {
+  }
+  // Outside the handler, the exception's memory is back. A message needs an
+  // allocation too; without the memory for it, the bare code.
+  try {
     return absl::ResourceExhaustedError("seat map: out of memory");
+  } catch (const std::bad_alloc&) {
+    return absl::Status(absl::StatusCode::kResourceExhausted, "");
   }
 }
 

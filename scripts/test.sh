@@ -179,10 +179,15 @@ stage_fuzz() {
     -DHOLDFAST_BUILD_TESTS=ON \
     -DHOLDFAST_BUILD_EXAMPLES=OFF \
     -DHOLDFAST_BUILD_BENCHMARKS=OFF
-  cmake --build build/ci-fuzz -j "$jobs" --target sale_fuzzer
+  cmake --build build/ci-fuzz -j "$jobs" --target sale_fuzzer seat_map_fuzzer
   rm -rf build/ci-fuzz/corpus && cp -r tests/fuzz/corpus build/ci-fuzz/corpus
   build/ci-fuzz/tests/fuzz/sale_fuzzer -max_total_time="${HOLDFAST_FUZZ_SECONDS:-60}" \
     -max_len=1024 -print_final_stats=1 build/ci-fuzz/corpus
+  # The seat-map parser (ParseSeatMap, validation, label round trips): a small seed corpus of
+  # valid maps, HOLDFAST_SEAT_FUZZ_SECONDS (default 30), texts up to 4 KiB.
+  rm -rf build/ci-fuzz/seat_corpus && cp -r tests/fuzz/seat_corpus build/ci-fuzz/seat_corpus
+  build/ci-fuzz/tests/fuzz/seat_map_fuzzer -max_total_time="${HOLDFAST_SEAT_FUZZ_SECONDS:-30}" \
+    -max_len=4096 -print_final_stats=1 build/ci-fuzz/seat_corpus
 }
 
 total_start=$(now)

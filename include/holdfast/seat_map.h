@@ -21,11 +21,12 @@
 // Seat numbers run from `first` (default 1); a seat's label is
 // "SECTION ROW-NUMBER", e.g. "Orchestra A-12", the number written in decimal
 // with a '-' when negative and no '+', leading zeros or spaces ("A--3" is
-// seat -3 of row A). A list names at most one number per seat of its row (and
-// never more than kSeatsPerRowMax); N-M is a range, -N a negative number. A
-// text whose rows pass kSeatsMax seats or kSeatWordsMax words is refused at
-// the row that passes them, so parsing never needs more memory than a map of
-// the maximum size (and a text far larger than that one).
+// seat -3 of row A). A list holds at most as many numbers as its row has seats
+// (so never more than kSeatsPerRowMax); N-M is a range, -N a negative number. A
+// text whose rows pass kSeatsMax seats or kSeatWordsMax words, or with more
+// than kSeatWordsMax sections, is refused at the line that passes the bound,
+// so the memory ParseSeatMap needs is bounded by those ceilings plus a small
+// multiple of the text's length, whatever numbers the text holds.
 //
 // Labels are unique: ValidateConfig refuses a map in which one label could
 // name two seats, so that FindSeat(SeatLabel(s)) == s for every seat s:
