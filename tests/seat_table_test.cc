@@ -106,6 +106,25 @@ TEST(SeatTableTest, BestAvailableSeesTheSeatsOfTheNeighbouringWord) {
   EXPECT_EQ(runs[0].first, 1u);
 }
 
+TEST(SeatTableTest, CoversNamesExactlyTheSeatsOfARun) {
+  SeatMapConfig map;
+  map.sections.push_back({.name = "H", .type = 0, .rows = {}});
+  map.sections[0].rows.push_back({.label = "A", .seat_count = 70, .accessible = {},
+                                  .restricted = {}});
+  map.sections[0].rows.push_back({.label = "B", .seat_count = 3, .accessible = {},
+                                  .restricted = {}});
+  const SeatTable table(map);
+  ASSERT_EQ(table.seat_count(), 73u);
+  const SeatRun run{.word = 1, .first = 2, .count = 3};  // seats 66, 67, 68 of row A
+  for (SeatId seat = 0; seat < 80; ++seat) {
+    EXPECT_EQ(table.Covers(run, seat), seat >= 66 && seat <= 68) << seat;
+  }
+  EXPECT_FALSE(table.Covers(run, kNoSeat));
+  // Row B starts on word 2: its bits 2..4 are not seats 66..68.
+  EXPECT_TRUE(table.Covers({.word = 2, .first = 0, .count = 3}, 72));
+  EXPECT_FALSE(table.Covers({.word = 2, .first = 2, .count = 1}, 68));
+}
+
 // Runs ParseSeatMap with the allocation fault armed at call `fail_at`; true if it returned (any
 // exception escaping is a failure of the test, reported by gtest).
 absl::StatusOr<SeatMapConfig> ParseWithFault(const std::string& text, int64_t fail_at, bool once,

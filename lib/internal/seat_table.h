@@ -93,6 +93,13 @@ class SeatTable {
   bool Locate(SeatId seat, uint32_t& word, uint32_t& bit) const;
   // The seat at bit `bit` of word `word`.
   SeatId SeatAt(uint32_t word, uint32_t bit) const;
+  // Whether `run` holds seat `seat` (false for an unknown seat): lets a
+  // reader that found a slot through an owner word check that the hold in
+  // that slot, read under its state word, really has the seat.
+  bool Covers(SeatRun run, SeatId seat) const {
+    uint32_t word = 0, bit = 0;
+    return Locate(seat, word, bit) && word == run.word && ((MaskOf(run) >> bit) & 1) != 0;
+  }
 
   // Takes every seat of `run` or none; on false `taken` names the first seat
   // of the run found taken. Lock-free.
