@@ -49,8 +49,7 @@ void SaturatingAdd(std::atomic<int64_t>& reading, int64_t ns) {
   int64_t next;
   do {
     next = now > kManualClockNanosMax - ns ? kManualClockNanosMax : now + ns;
-  } while (next != now &&
-           !reading.compare_exchange_weak(now, next, std::memory_order_relaxed));
+  } while (next != now && !reading.compare_exchange_weak(now, next, std::memory_order_relaxed));
 }
 
 }  // namespace

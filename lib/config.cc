@@ -108,9 +108,8 @@ absl::Status ValidateCycles(const SaleConfig& config) {
         !s.ok()) {
       return s;
     }
-    if (absl::Status s =
-            CheckRange(absl::StrCat(field, ".per_buyer_max"), cycle.per_buyer_max, 0,
-                       kCyclePerBuyerMax);
+    if (absl::Status s = CheckRange(absl::StrCat(field, ".per_buyer_max"), cycle.per_buyer_max, 0,
+                                    kCyclePerBuyerMax);
         !s.ok()) {
       return s;
     }

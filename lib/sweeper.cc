@@ -7,8 +7,7 @@
 namespace holdfast {
 
 Sweeper::Sweeper(Sale* sale, absl::Duration interval)
-    : sale_(sale),
-      interval_(interval > absl::ZeroDuration() ? interval : absl::Milliseconds(1)) {
+    : sale_(sale), interval_(interval > absl::ZeroDuration() ? interval : absl::Milliseconds(1)) {
   thread_ = std::thread([this] { Run(); });
 }
 

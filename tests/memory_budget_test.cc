@@ -38,8 +38,7 @@ TEST(MemoryFiguresCanHoldTest, CgroupHeadroomBoundsBelowMemAvailable) {
 }
 
 TEST(MemoryFiguresCanHoldTest, RlimitHeadroomNeedsBothFigures) {
-  EXPECT_FALSE(MemoryFiguresCanHold({.rlimit_as = 2 * kGiB, .address_space_used = kGiB},
-                                    kGiB + 1));
+  EXPECT_FALSE(MemoryFiguresCanHold({.rlimit_as = 2 * kGiB, .address_space_used = kGiB}, kGiB + 1));
   EXPECT_TRUE(MemoryFiguresCanHold({.rlimit_as = 2 * kGiB, .address_space_used = kGiB}, kGiB));
   // Already past the limit: nothing more fits.
   EXPECT_FALSE(MemoryFiguresCanHold({.rlimit_as = kGiB, .address_space_used = 2 * kGiB}, 1));
@@ -81,7 +80,7 @@ TEST(MemoryParsersTest, KilobyteField) {
 TEST(MemoryParsersTest, CgroupNumber) {
   EXPECT_EQ(ParseCgroupNumber("1073741824\n"), kGiB);
   EXPECT_EQ(ParseCgroupNumber("0\n"), uint64_t{0});
-  EXPECT_EQ(ParseCgroupNumber("max\n"), std::nullopt);                   // v2: no limit
+  EXPECT_EQ(ParseCgroupNumber("max\n"), std::nullopt);                  // v2: no limit
   EXPECT_EQ(ParseCgroupNumber("9223372036854771712\n"), std::nullopt);  // v1: no limit
   EXPECT_EQ(ParseCgroupNumber(""), std::nullopt);
   EXPECT_EQ(ParseCgroupNumber("12 34"), std::nullopt);

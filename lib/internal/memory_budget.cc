@@ -104,16 +104,15 @@ std::optional<uint64_t> CgroupHeadroom() {
   if (const std::optional<std::string> path = ParseCgroupPath(*cgroups, "")) {
     // Unified (v2) hierarchy: mounted at /sys/fs/cgroup, or at
     // /sys/fs/cgroup/unified on a hybrid system.
-    const std::string root = ReadFile("/sys/fs/cgroup/cgroup.controllers")
-                                 ? "/sys/fs/cgroup"
-                                 : "/sys/fs/cgroup/unified";
-    headroom = Min(headroom, HierarchyHeadroom(root, *path, "memory.max", "memory.current",
-                                               "inactive_file"));
+    const std::string root =
+        ReadFile("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+    headroom = Min(headroom,
+                   HierarchyHeadroom(root, *path, "memory.max", "memory.current", "inactive_file"));
   }
   if (const std::optional<std::string> path = ParseCgroupPath(*cgroups, "memory")) {
-    headroom = Min(headroom,
-                   HierarchyHeadroom("/sys/fs/cgroup/memory", *path, "memory.limit_in_bytes",
-                                     "memory.usage_in_bytes", "total_inactive_file"));
+    headroom =
+        Min(headroom, HierarchyHeadroom("/sys/fs/cgroup/memory", *path, "memory.limit_in_bytes",
+                                        "memory.usage_in_bytes", "total_inactive_file"));
   }
   return headroom;
 }
@@ -186,8 +185,7 @@ std::optional<uint64_t> ParseStatField(std::string_view text, std::string_view k
   return ParseNumber(TrimSpaces(*rest));
 }
 
-std::optional<std::string> ParseCgroupPath(std::string_view text,
-                                           std::string_view v1_controller) {
+std::optional<std::string> ParseCgroupPath(std::string_view text, std::string_view v1_controller) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);

@@ -78,8 +78,7 @@ std::optional<uint64_t> ParseStatField(std::string_view text, std::string_view k
 // From /proc/self/cgroup: the cgroup v2 path (the "0::PATH" line) when
 // `v1_controller` is empty, else the path of the v1 hierarchy whose
 // controller list names it ("4:memory:/a/b" -> "/a/b").
-std::optional<std::string> ParseCgroupPath(std::string_view text,
-                                           std::string_view v1_controller);
+std::optional<std::string> ParseCgroupPath(std::string_view text, std::string_view v1_controller);
 
 }  // namespace holdfast::internal
 
