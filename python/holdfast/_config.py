@@ -60,7 +60,8 @@ class Cycle:
     allotment: int = 0
     """Units this cycle releases over all types together."""
     per_buyer_max: int = 0
-    """Units one buyer may hold + buy in this cycle; 0: no cycle limit."""
+    """Units one buyer may hold + buy in this cycle, 0 .. CYCLE_PER_BUYER_MAX;
+    0: no cycle limit."""
     rollover: bool = False
     """Unsold units (also those returned later) move into the next cycle."""
 
@@ -121,7 +122,9 @@ class SaleConfig:
     quotas: Tuple[Quota, ...] = ()
     cycles: Tuple[Cycle, ...] = ()
     per_buyer_units_max: int = 0
-    """Units one buyer may hold + buy over the whole sale; 0: no limit."""
+    """Units one buyer may hold + buy over the whole sale, 0 ..
+    PER_BUYER_UNITS_MAX (2**39 - 1, what the core can count); 0: no limit of
+    its own, which is PER_BUYER_UNITS_MAX. Larger values raise ConfigError."""
     per_buyer_holds_max: int = 0
     """Live holds one buyer may have at once; 0: no limit."""
     units_per_hold_max: int = 10

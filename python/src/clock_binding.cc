@@ -11,6 +11,7 @@
 #include "holdfast/clock.h"
 #include "src/bindings.h"
 #include "src/convert.h"
+#include "src/initialized.h"
 
 namespace holdfast::python {
 
@@ -77,7 +78,9 @@ does not affect hold deadlines. Thread-safe.
           "advance", [](ManualClock& clock, py::object by) { clock.Advance(ToDuration(by, "by")); },
           "by"_a,
           "Moves monotonic and wall time forward by `by` (timedelta or seconds). A negative "
-          "value is ignored: monotonic time never goes back.")
+          "value is ignored: monotonic time never goes back. Each reading saturates at "
+          "2**63 - 1 ns (timedelta.max, float('inf'), or advances adding up past it) instead "
+          "of wrapping.")
       .def(
           "set_wall",
           [](ManualClock& clock, py::object wall) {

@@ -73,9 +73,13 @@ absl::Duration ToDuration(py::handle value, std::string_view what) {
   if (PyFloat_Check(object)) {
     const double seconds = PyFloat_AS_DOUBLE(object);
     if (std::isnan(seconds)) return -absl::Nanoseconds(1);
-    // absl rounds to its own resolution (a quarter nanosecond) and saturates
-    // to +-InfiniteDuration; round to whole nanoseconds like the C++ API.
-    return absl::Nanoseconds(std::llround(std::clamp(seconds * 1e9, -9.2e18, 9.2e18)));
+    // Round to whole nanoseconds like the C++ API. Past an int64 of
+    // nanoseconds (and +-inf) saturate to +-InfiniteDuration, as ints do.
+    const double nanos = seconds * 1e9;
+    constexpr double kTwoTo63 = 9223372036854775808.0;
+    if (nanos >= kTwoTo63) return absl::InfiniteDuration();
+    if (nanos <= -kTwoTo63) return -absl::InfiniteDuration();
+    return absl::Nanoseconds(std::llround(nanos));
   }
   ThrowType(what, "a timedelta or seconds (int or float), or None", value);
 }

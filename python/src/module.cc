@@ -9,6 +9,7 @@
 #include "holdfast/holdfast.h"
 #include "src/bindings.h"
 #include "src/convert.h"
+#include "src/gil.h"
 #include "src/python_types.h"
 
 namespace py = pybind11;
@@ -22,6 +23,7 @@ type stubs.
 )doc";
   holdfast::python::InitConvert();
   holdfast::python::PythonTypes::Load();
+  holdfast::python::InstallExitGate(module);
 
   module.attr("VERSION") =
       py::make_tuple(HOLDFAST_VERSION_MAJOR, HOLDFAST_VERSION_MINOR, HOLDFAST_VERSION_PATCH);
@@ -34,6 +36,8 @@ type stubs.
   module.attr("LINES_PER_HOLD_MAX") = holdfast::kLinesPerHoldMax;
   module.attr("UNITS_PER_HOLD_MAX") = holdfast::kUnitsPerHoldMax;
   module.attr("CAPACITY_MAX") = holdfast::kCapacityMax;
+  module.attr("PER_BUYER_UNITS_MAX") = holdfast::kPerBuyerUnitsMax;
+  module.attr("CYCLE_PER_BUYER_MAX") = holdfast::kCyclePerBuyerMax;
   module.attr("HOLDS_MAX") = holdfast::kHoldsMax;
   module.attr("BUYERS_MAX") = holdfast::kBuyersMax;
   module.attr("IDEMPOTENCY_KEYS_MAX") = holdfast::kIdempotencyKeysMax;

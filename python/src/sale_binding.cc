@@ -19,6 +19,8 @@
 #include "holdfast/holdfast.h"
 #include "src/bindings.h"
 #include "src/convert.h"
+#include "src/gil.h"
+#include "src/initialized.h"
 #include "src/python_types.h"
 
 namespace holdfast::python {
@@ -278,6 +280,22 @@ struct PyHold {
   }
 };
 
+}  // namespace
+}  // namespace holdfast::python
+
+// A Sale or Hold whose __init__ never ran raises TypeError (initialized.h).
+namespace pybind11::detail {
+template <>
+class type_caster<holdfast::python::PySale>
+    : public holdfast::python::InitializedCaster<holdfast::python::PySale> {};
+template <>
+class type_caster<holdfast::python::PyHold>
+    : public holdfast::python::InitializedCaster<holdfast::python::PyHold> {};
+}  // namespace pybind11::detail
+
+namespace holdfast::python {
+namespace {
+
 // Up to kLinesPerHoldMax + 1 lines: one more than allowed is enough for the
 // core to answer InvalidArgument, so longer requests are cut there and
 // nothing is allocated per call.
@@ -400,7 +418,7 @@ HoldCall DoHold(py::handle self, py::handle buyer_arg, py::handle lines_arg, py:
       .ttl = ttl_value, .idempotency_key = key.is_none() ? 0 : ToUint64(key, "idempotency_key")};
   HoldResult result;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     result = sale.sale().Hold(buyer, absl::MakeConstSpan(lines.items.data(), lines.count), options);
   }
   if (!result.ok()) return {result.outcome, py::none()};
@@ -423,7 +441,7 @@ struct Seats {
 SeatId SeatOf(const PySale& sale, py::handle ref) {
   if (PyUnicode_Check(ref.ptr())) {
     const std::string label = ref.cast<std::string>();
-    py::gil_scoped_release release;
+    ReleaseGil release;
     return sale.sale().FindSeat(label);
   }
   if (!PyLong_Check(ref.ptr())) throw py::type_error("seat: expected a seat id (int) or a label");
@@ -459,6 +477,31 @@ struct SeatHoldCall {
   SeatId taken_seat = kNoSeat;
 };
 
+// The seats of a hold a seated Hold call just answered kOk for, read back
+// from the sale: with a repeated idempotency key the hold is the first
+// call's, with the first call's seats, whatever this call asked for. If the
+// hold ended in the meantime (SeatsOf then answers kUnknownHold), `fallback`:
+// what this call asked for or was given.
+py::tuple SeatsOfNewHold(const PySale& sale, HoldId hold, BuyerId buyer,
+                         absl::Span<const SeatId> fallback) {
+  std::array<SeatId, kSeatsPerHoldMax> seats;
+  int count = 0;
+  Outcome outcome;
+  {
+    ReleaseGil release;
+    outcome = sale.sale().SeatsOf(hold, buyer, absl::MakeSpan(seats), count);
+  }
+  if (outcome != Outcome::kOk) {
+    count = 0;
+    for (const SeatId seat : fallback) {
+      if (seat != kNoSeat && count < static_cast<int>(seats.size())) seats[count++] = seat;
+    }
+  }
+  py::tuple out(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) out[static_cast<size_t>(i)] = py::int_(seats[i]);
+  return out;
+}
+
 SeatHoldCall DoHoldSeats(py::handle self, py::handle buyer_arg, py::handle seats_arg,
                          py::handle lines_arg, py::handle ttl, py::handle key) {
   PySale& sale = self.cast<PySale&>();
@@ -470,13 +513,13 @@ SeatHoldCall DoHoldSeats(py::handle self, py::handle buyer_arg, py::handle seats
   const HoldOptions options = OptionsOf(ttl, key);
   HoldResult result;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     result = sale.sale().HoldSeats(buyer, absl::MakeConstSpan(seats.items.data(), seats.count),
                                    absl::MakeConstSpan(lines.items.data(), lines.count), options);
   }
   if (!result.ok()) return {result.outcome, py::none(), result.taken_seat};
-  py::tuple seat_ids(seats.count);
-  for (size_t i = 0; i < seats.count; ++i) seat_ids[i] = py::int_(seats.items[i]);
+  py::tuple seat_ids =
+      SeatsOfNewHold(sale, result.id, buyer, absl::MakeConstSpan(seats.items.data(), seats.count));
   return {Outcome::kOk,
           py::cast(PyHold{.sale_object = py::reinterpret_borrow<py::object>(self),
                           .sale = &sale,
@@ -511,26 +554,23 @@ HoldCall DoHoldBestAvailable(py::handle self, py::handle buyer_arg, py::handle c
   chosen.fill(kNoSeat);
   HoldResult result;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     result = sale.sale().HoldBestAvailable(buyer, request, absl::MakeSpan(chosen), options);
   }
   if (!result.ok()) return {result.outcome, py::none()};
-  py::list seat_ids;
-  for (const SeatId seat : chosen) {
-    if (seat != kNoSeat) seat_ids.append(py::int_(seat));
-  }
+  py::tuple seat_ids = SeatsOfNewHold(sale, result.id, buyer, absl::MakeConstSpan(chosen));
   return {Outcome::kOk, py::cast(PyHold{.sale_object = py::reinterpret_borrow<py::object>(self),
                                         .sale = &sale,
                                         .id = result.id,
                                         .buyer = buyer,
                                         .units = static_cast<int64_t>(seat_ids.size()),
-                                        .seats = py::tuple(seat_ids)})};
+                                        .seats = seat_ids})};
 }
 
 Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
   Outcome outcome;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     outcome = sale.sale().Confirm(target.id, target.buyer, mode);
   }
   LearnFrom(sale, target, outcome, HoldState::kConfirmed);
@@ -540,7 +580,7 @@ Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
 Outcome DoRelease(PySale& sale, const Target& target) {
   Outcome outcome;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     outcome = sale.sale().Release(target.id, target.buyer);
   }
   LearnFrom(sale, target, outcome, HoldState::kReleased);
@@ -551,7 +591,7 @@ Outcome DoExtend(PySale& sale, const Target& target, py::handle ttl_arg) {
   const absl::Duration ttl = ToDuration(ttl_arg, "ttl");
   Outcome outcome;
   {
-    py::gil_scoped_release release;
+    ReleaseGil release;
     outcome = sale.sale().Extend(target.id, target.buyer, ttl);
   }
   LearnFrom(sale, target, outcome, HoldState::kHeld);
@@ -632,8 +672,9 @@ handle may be shared by threads.
                     "repeat, that call's request, not compared with the first).")
       .def_readonly("sale", &PyHold::sale_object, "The Sale the hold belongs to.")
       .def_readonly("seats", &PyHold::seats,
-                    "Seat ids (a tuple) claimed by the call that returned this handle: the "
-                    "requested seats of hold_seats, the chosen ones of hold_best_available; "
+                    "Seat ids (a tuple) of the hold, read back from the sale when the call "
+                    "returned this handle: the seats of hold_seats, the chosen ones of "
+                    "hold_best_available, the first call's for a repeated idempotency key; "
                     "() for a general-admission hold.")
       .def_property_readonly(
           "state", [](const PyHold& h) { return HoldStateName(h.state); },
@@ -822,7 +863,7 @@ while it runs.
             int count = 0;
             Outcome outcome;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               outcome = sale.sale().SeatsOf(target.id, target.buyer, absl::MakeSpan(seats), count);
             }
             RaiseUnlessOk(outcome, "seats_of", target);
@@ -839,7 +880,7 @@ while it runs.
             const SeatId seat = SeatOf(sale, seat_arg);
             SeatState state;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               state = sale.sale().Seat(seat);
             }
             const bool free = state.status == SeatStatus::kFree;
@@ -859,7 +900,7 @@ while it runs.
           [](const PySale& sale, const std::string& label) -> py::object {
             SeatId seat;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               seat = sale.sale().FindSeat(label);
             }
             if (seat == kNoSeat) return py::none();
@@ -874,7 +915,7 @@ while it runs.
             const int64_t id = ToSaturatedInt(seat_arg, -1, kNoSeat, "seat");
             std::string label;
             if (id >= 0) {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               label = sale.sale().SeatLabel(static_cast<SeatId>(id));
             }
             if (label.empty()) return py::none();
@@ -891,7 +932,7 @@ while it runs.
             std::vector<uint64_t> held(words);
             std::vector<uint64_t> sold(words);
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               (void)sale.sale().SnapshotSeats(absl::MakeSpan(held), absl::MakeSpan(sold));
             }
             // Little-endian bytes, whatever the machine, for int.from_bytes.
@@ -1025,7 +1066,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
                 at_now ? 0
                        : ToSaturatedInt(now, std::numeric_limits<int64_t>::min(),
                                         std::numeric_limits<int64_t>::max(), "monotonic_now_ns");
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return at_now ? sale.sale().Sweep() : sale.sale().Sweep(now_ns);
           },
           "monotonic_now_ns"_a = py::none(),
@@ -1036,7 +1077,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "available",
           [](const PySale& sale, py::handle type) {
             const TypeId id = sale.TypeOf(type);
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return sale.sale().Available(id);
           },
           "type"_a,
@@ -1047,7 +1088,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "type_available",
           [](const PySale& sale, py::handle type) {
             const TypeId id = sale.TypeOf(type);
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return sale.sale().TypeAvailable(id);
           },
           "type"_a, "Units of `type` neither held nor sold (its own counter alone).")
@@ -1055,7 +1096,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "quota_available",
           [](const PySale& sale, py::handle quota) {
             const int id = sale.QuotaOf(quota);
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return sale.sale().QuotaAvailable(id);
           },
           "quota"_a, "Units left in `quota` (index or name); 0 if unknown.")
@@ -1063,7 +1104,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "cycle_available",
           [](const PySale& sale, py::handle cycle) {
             const int id = sale.CycleOf(cycle);
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return sale.sale().CycleAvailable(id);
           },
           "cycle"_a,
@@ -1072,7 +1113,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
       .def(
           "current_cycle",
           [](const PySale& sale) {
-            py::gil_scoped_release release;
+            ReleaseGil release;
             return sale.sale().CurrentCycle();
           },
           "The index of the cycle whose window contains the wall clock's now, or -1.")
@@ -1082,7 +1123,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             const BuyerId buyer = ToUint64(buyer_arg, "buyer");
             BuyerCounts counts;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               counts = sale.sale().Buyer(buyer);
             }
             return ToPython(counts);
@@ -1094,7 +1135,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             const TypeId id = sale.TypeOf(type);
             TypeStats stats;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               stats = sale.sale().TypeStatsOf(id);
             }
             return ToPython(stats);
@@ -1105,7 +1146,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           [](const PySale& sale) {
             SaleStats stats;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               stats = sale.sale().Stats();
             }
             return ToPython(stats);
@@ -1119,7 +1160,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             std::vector<Event> events(max);
             size_t count = 0;
             {
-              py::gil_scoped_release release;
+              ReleaseGil release;
               count = sale.sale().DrainEvents(absl::MakeSpan(events));
             }
             py::list out(count);
@@ -1140,9 +1181,12 @@ void BindSweeper(py::module_& module) {
 A background thread that calls sale.sweep() every `interval`, so counters and
 events follow expiry promptly when nothing else sweeps.
 
-Sweeper(sale, interval): interval is a timedelta or seconds (a non-positive
-one is raised to 1 ms). The sweeper keeps its sale alive. Use it as a context
-manager, or call stop(); it also stops when garbage-collected.
+Sweeper(sale, interval): interval is a timedelta or seconds. It sweeps at
+once, then every interval: any positive interval is honoured, however short;
+one too long for the steady clock (timedelta.max, float('inf')) means one
+sweep, then sleep until stop(); a non-positive one means 1 ms. The sweeper
+keeps its sale alive. Use it as a context manager, or call stop(); it also
+stops when garbage-collected.
 
     with holdfast.Sweeper(sale, timedelta(milliseconds=100)):
         serve()
@@ -1151,9 +1195,14 @@ manager, or call stop(); it also stops when garbage-collected.
              return std::make_unique<Sweeper>(&sale.sale(), ToDuration(interval, "interval"));
            }),
            "sale"_a, "interval"_a, py::keep_alive<1, 2>(), "Starts the thread.")
-      .def("stop", &Sweeper::Stop, py::call_guard<py::gil_scoped_release>(),
-           "Stops the thread and waits for it; a sweep in progress finishes first. "
-           "Idempotent.")
+      .def(
+          "stop",
+          [](Sweeper& sweeper) {
+            ReleaseGil release;
+            sweeper.Stop();
+          },
+          "Stops the thread and waits for it; a sweep in progress finishes first. "
+          "Idempotent.")
       .def_property_readonly("expired", &Sweeper::expired, "Holds expired by this sweeper.")
       .def_property_readonly("sweeps", &Sweeper::sweeps, "Sweeps run so far.")
       .def(
@@ -1161,7 +1210,7 @@ manager, or call stop(); it also stops when garbage-collected.
       .def(
           "__exit__",
           [](Sweeper& sweeper, py::object, py::object, py::object) {
-            py::gil_scoped_release release;
+            ReleaseGil release;
             sweeper.Stop();
             return false;
           },
@@ -1192,7 +1241,7 @@ void BindSale(py::module_& module) {
       [](const std::string& text) {
         absl::StatusOr<SeatMapConfig> map;
         {
-          py::gil_scoped_release release;
+          ReleaseGil release;
           map = ParseSeatMap(text);
         }
         if (!map.ok()) RaiseConfigError(map.status());
