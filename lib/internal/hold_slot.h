@@ -12,20 +12,24 @@
 //   | after created_ns (34 bits)      |                          |       |
 //   +---------------------------------+--------------------------+-------+
 //
-// INVARIANT1: the offset is non-zero only in state kHeld.
+// INVARIANT1: in the live states (kHeld, kExtending) the offset is the
+//   deadline. In a final state it says how far the end has got: 0 while the
+//   thread that ended the hold is still giving its units back, kEndedMark
+//   once they are all back, kRetiredMark once the slot is retired (its last
+//   generation is spent: it is never reused and expiry scans pass over it).
 // INVARIANT2: the generation changes only while the slot's occupied bit is
 //   set by its next owner (Claiming), so a HoldId names one hold for ever.
-// INVARIANT3: only the thread whose compare-and-swap took the word out of
-//   kHeld reads the fields (lines, cycle, buyer_index) as they were published
-//   and frees the slot.
+// INVARIANT3: only the thread whose compare-and-swap took the word out of a
+//   live state reads the fields (lines, cycle, buyer_index) as they were
+//   published and frees the slot.
 #ifndef HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 #define HOLDFAST_LIB_INTERNAL_HOLD_SLOT_H_
 
-#include "lib/internal/atomic.h"
 #include <cstdint>
 
 #include "holdfast/config.h"
 #include "holdfast/types.h"
+#include "lib/internal/atomic.h"
 
 namespace holdfast::internal {
 
@@ -36,7 +40,16 @@ enum class SlotState : uint64_t {
   kConfirmed = 3,
   kReleased = 4,
   kExpired = 5,
+  // Live like kHeld (the deadline is still the word's offset): an Extend
+  // that shortens the deadline is lowering the expiry bounds before it
+  // writes the new one. Expiry scans never raise a bound past such a slot.
+  kExtending = 6,
 };
+
+// A live hold: it may be confirmed, released, extended or expired.
+constexpr bool IsLive(SlotState state) {
+  return state == SlotState::kHeld || state == SlotState::kExtending;
+}
 
 inline constexpr int kStateBits = 3;
 inline constexpr int kGenerationBits = 27;
@@ -55,6 +68,18 @@ constexpr SlotState StateOf(uint64_t word) {
 }
 constexpr uint64_t GenerationOf(uint64_t word) { return (word >> kStateBits) & kGenerationMax; }
 constexpr uint64_t OffsetOf(uint64_t word) { return word >> (kStateBits + kGenerationBits); }
+
+// The offsets of a final state word (INVARIANT1).
+inline constexpr uint64_t kEndedMark = 1;
+inline constexpr uint64_t kRetiredMark = 2;
+constexpr bool IsRetired(uint64_t word) {
+  return !IsLive(StateOf(word)) && OffsetOf(word) == kRetiredMark;
+}
+// An end whose units are not all back yet: the window in which a short Hold
+// waits for them (see holdfast/sale.h).
+constexpr bool IsEnding(uint64_t word) {
+  return StateOf(word) == SlotState::kExpired && OffsetOf(word) == 0;
+}
 
 // A hold line as the slot stores it: a general-admission line, or a seat
 // run when type has kSeatRunFlag set (see lib/internal/seat_table.h).
