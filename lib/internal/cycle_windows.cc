@@ -1,0 +1,103 @@
+// Sales-cycle positions with monotonic floors, sealing and rollover.
+#include "lib/internal/cycle_windows.h"
+
+#include <algorithm>
+
+namespace holdfast::internal {
+
+CycleWindows::CycleWindows(const std::vector<CycleConfig>& cycles)
+    : cycles_(cycles), counters_(new StockCounter[std::max<size_t>(cycles.size(), 1)]) {
+  // Not shared until the sale is published.
+  for (size_t c = 0; c < cycles.size(); ++c) counters_[c].Give(cycles[c].allotment);
+}
+
+CycleWindows::Position CycleWindows::FromWall(absl::Time wall) const {
+  const auto after =
+      std::upper_bound(cycles_.begin(), cycles_.end(), wall,
+                       [](absl::Time t, const CycleConfig& c) { return t < c.opens_at; });
+  Position at;
+  at.index = static_cast<int>(after - cycles_.begin()) - 1;
+  at.open = at.index >= 0 && wall < cycles_[at.index].closes_at;
+  // Cycles before `index` ended when `index` opened; `index` itself has ended
+  // once its closes_at has passed.
+  at.ended = at.index < 0 ? 0 : (at.open ? at.index : at.index + 1);
+  return at;
+}
+
+CycleWindows::Position CycleWindows::WithFloors(Position at) const {
+  // Acquire pairs with the release in Seal: the seals below it are visible.
+  const int sealed = sealed_.load(std::memory_order_acquire);
+  const int seen_open = seen_open_.load(std::memory_order_relaxed);
+  if (at.index < seen_open - 1) {
+    // The wall clock is behind a cycle already seen open: that cycle is
+    // where the sale stands (open unless it has ended since).
+    at.index = seen_open - 1;
+    at.open = true;
+  }
+  at.ended = std::max(at.ended, sealed);
+  if (at.index < at.ended) at.open = false;
+  if (at.index < at.ended - 1) at.index = at.ended - 1;
+  return at;
+}
+
+CycleWindows::Position CycleWindows::Locate(absl::Time wall) const {
+  return WithFloors(FromWall(wall));
+}
+
+CycleWindows::Position CycleWindows::Enter(absl::Time wall) {
+  const Position at = Locate(wall);
+  if (at.open) {
+    // Relaxed compare-and-swap: a monotonic maximum, see seen_open_.
+    int seen = seen_open_.load(std::memory_order_relaxed);
+    while (seen < at.index + 1 &&
+           !seen_open_.compare_exchange_weak(seen, at.index + 1, std::memory_order_relaxed)) {
+    }
+  }
+  Seal(at.ended);
+  return at;
+}
+
+Outcome CycleWindows::OutcomeAt(const Position& at) const {
+  if (at.open) return Outcome::kOk;
+  if (at.index + 1 >= static_cast<int>(cycles_.size())) return Outcome::kClosed;
+  return Outcome::kNotOpen;
+}
+
+void CycleWindows::Seal(int target) {
+  // Acquire pairs with the release of the compare-and-swap below.
+  int current = sealed_.load(std::memory_order_acquire);
+  while (current < target) {
+    // Exactly one thread's Seal gets the leftover and passes it on.
+    const int64_t left = counters_[current].Seal();
+    if (left != StockCounter::kSealed && left > 0 && cycles_[current].rollover) {
+      Give(current + 1, left);
+    }
+    // acq_rel: release publishes the seal; on failure, acquire reads the
+    // index another thread advanced to. Either way `current` moves forward.
+    if (sealed_.compare_exchange_strong(current, current + 1, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+      ++current;
+    }
+  }
+}
+
+int64_t CycleWindows::Available(int cycle, const Position& at) const {
+  if (cycle < at.ended) return 0;
+  int64_t available = counters_[cycle].Load();
+  // Leftovers of ended cycles that nobody has sealed yet and that would roll
+  // into `cycle`: an unbroken rollover chain ending just before it.
+  for (int c = cycle - 1; c >= 0 && c < at.ended && cycles_[c].rollover; --c) {
+    available += counters_[c].Load();  // 0 once sealed
+  }
+  return available;
+}
+
+void CycleWindows::Give(int cycle, int64_t units) {
+  const int count = static_cast<int>(cycles_.size());
+  for (; cycle >= 0 && cycle < count; ++cycle) {
+    if (counters_[cycle].TryGive(units)) return;
+    if (!cycles_[cycle].rollover) return;  // the cycle ended; the units stay unreleased
+  }
+}
+
+}  // namespace holdfast::internal
