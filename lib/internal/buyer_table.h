@@ -1,21 +1,22 @@
 // lib/internal/buyer_table.h: per-buyer counters in a fixed open-addressing table.
 //
-// Buyers are never removed: their limits count over the whole sale. An entry
-// is claimed by one compare-and-swap of its id word from kReservedBuyer (the
-// empty marker) to the buyer id, and found again by linear probing.
+// Buyers are never removed: their limits count over the whole sale. A buyer
+// is admitted by one compare-and-swap of an entry's id word from 0 (empty)
+// to the buyer id + 1, then counted; it is found again by linear probing.
+// Lock-free: nothing waits on another thread's admission.
 //
 //   BuyerTable table(buyers_max);
 //   BuyerEntry* entry = table.FindOrInsert(buyer);  // nullptr: table full
 #ifndef HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_BUYER_TABLE_H_
 
-#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 
 #include "holdfast/config.h"
 #include "holdfast/types.h"
+#include "lib/internal/atomic.h"
 
 namespace holdfast::internal {
 
@@ -51,12 +52,6 @@ constexpr int64_t ClaimUnitsOf(uint64_t word) {
   return static_cast<int64_t>(word & kClaimUnitsMax);
 }
 static_assert(kHoldsMax < (int64_t{1} << (64 - kClaimUnitsBits)), "live holds fit their field");
-// Claims values no admitted buyer reaches (its live-hold field would exceed
-// kHoldsMax): an entry whose id is stored but whose admission is being
-// decided, and one whose admission was refused (the table was full).
-inline constexpr uint64_t kClaimsPending = ~uint64_t{0};
-inline constexpr uint64_t kClaimsRefused = ~uint64_t{0} - 1;
-
 // One buyer: one cache line.
 struct alignas(64) BuyerEntry {
   // The buyer id + 1, so that 0 means empty (kReservedBuyer + 1 wraps to 0 and
@@ -64,9 +59,8 @@ struct alignas(64) BuyerEntry {
   // entry's counters (which start at zero and need no publication).
   Atomic<uint64_t> id_plus_one{0};
   // The per-buyer limit word, see PackClaims: live holds and held + bought
-  // units in one word, so one compare-and-swap checks both limits. Starts
-  // kClaimsPending until FindOrInsert settles the buyer's admission.
-  Atomic<uint64_t> claims{kClaimsPending};
+  // units in one word, so one compare-and-swap checks both limits.
+  Atomic<uint64_t> claims{0};
   Atomic<int64_t> bought{0};
   Atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
   Atomic<uint32_t> recent_next{0};
@@ -79,9 +73,8 @@ class BuyerTable {
   explicit BuyerTable(int32_t buyers_max);
 
   // The buyer's entry, inserting it if new; nullptr when buyers_max distinct
-  // buyers are tracked already. Lock-free, except that two first requests
-  // of one new buyer settle its admission once: the second waits for the
-  // first (spinning, then yielding).
+  // buyers are tracked already (new buyers racing at that edge may pass it
+  // by one each, see FindOrInsert). Lock-free.
   BuyerEntry* FindOrInsert(BuyerId buyer);
   // The buyer's admitted entry, or nullptr for a buyer never admitted.
   BuyerEntry* Find(BuyerId buyer) const;
@@ -94,16 +87,18 @@ class BuyerTable {
 
   // At most 3 entries a buyer (a power of two at least 1.5 times buyers_max).
   size_t MemoryBytes() const { return (mask_ + 1) * sizeof(BuyerEntry); }
+  // MemoryBytes of a table for `buyers_max` buyers, before it is made.
+  static size_t PlannedBytes(int32_t buyers_max) {
+    return (MaskFor(buyers_max) + 1) * sizeof(BuyerEntry);
+  }
 
  private:
-  // `entry` once its admission is settled: itself, or nullptr if refused.
-  static BuyerEntry* Settled(BuyerEntry& entry);
+  static size_t MaskFor(int32_t buyers_max);
 
   const int64_t buyers_max_;
   const size_t mask_;
   std::unique_ptr<BuyerEntry[]> entries_;
-  // Buyers admitted so far, never above buyers_max_ when settled. Its
-  // orderings are explained where it is used (FindOrInsert).
+  // Buyers admitted so far. Relaxed: a count (see FindOrInsert).
   alignas(64) Atomic<int64_t> admitted_{0};
 };
 
