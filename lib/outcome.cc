@@ -13,6 +13,7 @@ constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
     "Ok",           "SoldOut",          "SeatTaken",     "NoAdjacentSeats", "BuyerLimit",
     "TooManyHolds", "NotOpen",          "Closed",        "Expired",         "UnknownHold",
     "NotOwner",     "AlreadyConfirmed", "HoldTableFull", "BuyerTableFull",  "InvalidArgument",
+    "KeyInUse",
 };
 
 absl::StatusCode CodeOf(Outcome outcome) {
@@ -39,6 +40,8 @@ absl::StatusCode CodeOf(Outcome outcome) {
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kInvalidArgument:
       return absl::StatusCode::kInvalidArgument;
+    case Outcome::kKeyInUse:
+      return absl::StatusCode::kAborted;
   }
   return absl::StatusCode::kUnknown;
 }

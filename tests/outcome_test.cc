@@ -38,6 +38,7 @@ constexpr OutcomeCase kOutcomeCases[] = {
     {Outcome::kHoldTableFull, "HoldTableFull", absl::StatusCode::kResourceExhausted},
     {Outcome::kBuyerTableFull, "BuyerTableFull", absl::StatusCode::kResourceExhausted},
     {Outcome::kInvalidArgument, "InvalidArgument", absl::StatusCode::kInvalidArgument},
+    {Outcome::kKeyInUse, "KeyInUse", absl::StatusCode::kAborted},
 };
 
 TEST(OutcomeTest, TableCoversEveryValueDensely) {

@@ -30,6 +30,8 @@ int HttpStatusOf(Outcome outcome, int ok_status) {
       return 503;
     case Outcome::kInvalidArgument:
       return 400;
+    case Outcome::kKeyInUse:
+      return 409;  // the same key's request is in flight: retry
   }
   return 500;  // a value outside the enum: a bug, said plainly
 }
@@ -66,6 +68,8 @@ std::string_view OutcomeCode(Outcome outcome) {
       return "buyer_table_full";
     case Outcome::kInvalidArgument:
       return "invalid_argument";
+    case Outcome::kKeyInUse:
+      return "key_in_use";
   }
   return "unknown";
 }

@@ -58,10 +58,16 @@ enum class Outcome : uint8_t {
   // unknown ticket type, too many lines, TTL <= 0 or above the maximum, a
   // reserved buyer id.
   kInvalidArgument,
+  // Another Hold with the same buyer and idempotency key is making its hold
+  // at this very instant; its answer is the one to use. Retry the request (it
+  // then answers that hold). Answered instead of waiting for the other call,
+  // so that a thread stopped there never stalls this one (as Stripe answers
+  // 409 for a key whose request is in flight).
+  kKeyInUse,
 };
 
 // Number of Outcome values; valid values are 0 .. kOutcomeCount - 1.
-inline constexpr int kOutcomeCount = static_cast<int>(Outcome::kInvalidArgument) + 1;
+inline constexpr int kOutcomeCount = static_cast<int>(Outcome::kKeyInUse) + 1;
 
 // The value's name in CamelCase without the k, e.g. "SoldOut". Returns
 // "Unknown" for a value outside the enum. Thread-safe. Never allocates.
@@ -72,7 +78,8 @@ std::string_view OutcomeName(Outcome outcome);
 // kBuyerTableFull -> kResourceExhausted; kBuyerLimit, kTooManyHolds ->
 // kFailedPrecondition; kNotOpen, kClosed, kExpired -> kFailedPrecondition;
 // kUnknownHold -> kNotFound; kNotOwner -> kPermissionDenied;
-// kAlreadyConfirmed -> kAlreadyExists; kInvalidArgument -> kInvalidArgument.
+// kAlreadyConfirmed -> kAlreadyExists; kInvalidArgument -> kInvalidArgument;
+// kKeyInUse -> kAborted (retry).
 // The message is the outcome's name, so a non-Ok status allocates; the hot
 // path itself never builds a Status. Thread-safe.
 absl::Status ToStatus(Outcome outcome);

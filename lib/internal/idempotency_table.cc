@@ -1,7 +1,5 @@
-// Idempotency-key lookup and insertion. Two different (buyer, key) pairs
-// whose 64-bit mixes collide share an entry; the caller checks the hold's
-// slot for the real buyer and key, so a collision costs idempotency for those
-// two pairs (a fresh hold is made), never a wrong answer.
+// Idempotency-key lookup and insertion, by linear probing over a 64-bit
+// hash of (buyer, key); see the header for collisions.
 #include "lib/internal/idempotency_table.h"
 
 #include "lib/internal/hash.h"
@@ -18,40 +16,55 @@ uint64_t IdempotencyTable::HashOf(BuyerId buyer, uint64_t key) {
   return hash == 0 ? 1 : hash;
 }
 
-IdempotencyEntry* IdempotencyTable::Find(BuyerId buyer, uint64_t key) const {
+IdempotencyTable::Probe IdempotencyTable::Start(BuyerId buyer, uint64_t key) const {
+  Probe probe;
+  probe.hash = HashOf(buyer, key);
+  probe.index = probe.hash & mask_;
+  return probe;
+}
+
+IdempotencyEntry* IdempotencyTable::Next(Probe& probe) const {
   if (!entries_) return nullptr;
-  const uint64_t hash = HashOf(buyer, key);
-  for (size_t i = hash & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
+  for (; probe.probes <= mask_; probe.index = (probe.index + 1) & mask_, ++probe.probes) {
     // Acquire pairs with the release of the claiming compare-and-swap.
-    const uint64_t seen = entries_[i].key_hash.load(std::memory_order_acquire);
-    if (seen == hash) return &entries_[i];
+    const uint64_t seen = entries_[probe.index].key_hash.load(std::memory_order_acquire);
     if (seen == 0) return nullptr;
+    if (seen == probe.hash) {
+      IdempotencyEntry* entry = &entries_[probe.index];
+      probe.index = (probe.index + 1) & mask_;
+      ++probe.probes;
+      return entry;
+    }
   }
   return nullptr;
 }
 
-IdempotencyEntry* IdempotencyTable::FindOrInsert(BuyerId buyer, uint64_t key) {
+IdempotencyEntry* IdempotencyTable::NextOrInsert(Probe& probe) {
   if (!entries_) return nullptr;
-  const uint64_t hash = HashOf(buyer, key);
-  for (size_t i = hash & mask_, probes = 0; probes <= mask_; i = (i + 1) & mask_, ++probes) {
-    Atomic<uint64_t>& slot = entries_[i].key_hash;
+  for (; probe.probes <= mask_; probe.index = (probe.index + 1) & mask_, ++probe.probes) {
+    IdempotencyEntry& entry = entries_[probe.index];
     // Acquire pairs with the release of the claiming compare-and-swap.
-    uint64_t seen = slot.load(std::memory_order_acquire);
-    if (seen == hash) return &entries_[i];
-    if (seen != 0) continue;
-    // Relaxed: a pure count, see admitted_.
-    if (admitted_.fetch_add(1, std::memory_order_relaxed) >= keys_max_) {
-      admitted_.fetch_sub(1, std::memory_order_relaxed);
-      return Find(buyer, key);
+    uint64_t seen = entry.key_hash.load(std::memory_order_acquire);
+    if (seen == 0) {
+      // Relaxed: a pure count, see admitted_.
+      if (admitted_.fetch_add(1, std::memory_order_relaxed) >= keys_max_) {
+        admitted_.fetch_sub(1, std::memory_order_relaxed);
+        return nullptr;
+      }
+      // acq_rel: release publishes the key; acquire on failure lets us use
+      // an entry another thread just claimed for the same hash.
+      if (!entry.key_hash.compare_exchange_strong(seen, probe.hash, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire)) {
+        admitted_.fetch_sub(1, std::memory_order_relaxed);
+      } else {
+        seen = probe.hash;
+      }
     }
-    // acq_rel: release publishes the key; acquire on failure lets us use an
-    // entry another thread just claimed for the same key.
-    if (slot.compare_exchange_strong(seen, hash, std::memory_order_acq_rel,
-                                     std::memory_order_acquire)) {
-      return &entries_[i];
+    if (seen == probe.hash) {
+      probe.index = (probe.index + 1) & mask_;
+      ++probe.probes;
+      return &entry;
     }
-    admitted_.fetch_sub(1, std::memory_order_relaxed);
-    if (seen == hash) return &entries_[i];
   }
   return nullptr;
 }
