@@ -4,18 +4,18 @@
 
 #include <algorithm>
 #include <new>
+#include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "lib/internal/memory_budget.h"
+#include "lib/internal/revert.h"
 #include "lib/internal/sale_core.h"
+#include "lib/internal/sale_tags.h"
 
 namespace holdfast {
 namespace internal {
 namespace {
-
-// Sales made in this process get distinct tags (mod 2^13), so a HoldId from
-// another sale is rejected before its slot is looked at. Relaxed: the
-// counter carries no data.
-Atomic<uint32_t> next_sale_tag{0};
 
 constexpr int64_t kNanosPerMicro = 1000;
 
@@ -28,20 +28,19 @@ void CpuRelax() {
   for (int i = 0; i < 64; ++i) SpinPause();
 }
 
-int64_t CeilMicros(int64_t ns) { return (ns + kNanosPerMicro - 1) / kNanosPerMicro; }
-
 }  // namespace
 
-SaleCore::SaleCore(const SaleConfig& config, uint32_t tag)
+SaleCore::SaleCore(const SaleConfig& config, uint32_t tag, uint64_t first_generation)
     : config_(config),
       clock_(config.clock != nullptr ? config.clock : SystemClock::Get()),
       epoch_ns_(clock_->MonotonicNanos()),
       tag_(tag),
       types_(new StockCounter[config.types.size()]),
       quotas_(new StockCounter[std::max<size_t>(config.quotas.size(), 1)]),
-      cycles_(new StockCounter[std::max<size_t>(config.cycles.size(), 1)]),
       quotas_of_type_(config.types.size()),
-      slots_(config.holds_max),
+      cycles_(config_.cycles),
+      slots_(config.holds_max, first_generation),
+      expiry_(slots_.group_count()),
       buyers_(config.buyers_max),
       idempotency_(config.idempotency_keys_max),
       seats_(config.seat_map.empty() ? nullptr : new SeatTable(config.seat_map)),
@@ -56,8 +55,48 @@ SaleCore::SaleCore(const SaleConfig& config, uint32_t tag)
     quotas_[q].Give(config.quotas[q].capacity);
     for (TypeId t : config.quotas[q].types) quotas_of_type_[t].push_back(static_cast<uint8_t>(q));
   }
-  for (size_t c = 0; c < config.cycles.size(); ++c) cycles_[c].Give(config.cycles[c].allotment);
   for (const SectionConfig& section : config.seat_map.sections) seated_[section.type] = true;
+}
+
+namespace {
+
+// Seat state and the row index, over-estimated (see SeatTable::MemoryBytes).
+size_t SeatBytesPlanned(const SeatMapConfig& map) {
+  size_t bytes = 0;
+  for (const SectionConfig& section : map.sections) {
+    for (const RowConfig& row : section.rows) {
+      const size_t seats = static_cast<size_t>(std::max(row.seat_count, 0));
+      bytes += 256 + seats * sizeof(uint32_t) + (seats + 63) / 64 * 64;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+SaleCore::~SaleCore() {
+  // The tag goes back with the generations it used, so that a later sale
+  // with this tag starts above them (lib/internal/sale_tags.h). Relaxed: no
+  // other thread uses the sale any more.
+  uint64_t next_generation = 1;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const uint64_t word = slots_.slot(i).state.load(std::memory_order_relaxed);
+    next_generation = std::max(next_generation, GenerationOf(word) + 1);
+  }
+  SaleTags::Release(tag_, next_generation);
+}
+
+size_t SaleCore::PlannedBytes(const SaleConfig& config) {
+  const size_t groups = (static_cast<size_t>(config.holds_max) + 63) / 64;
+  const size_t counters = (config.types.size() + config.quotas.size() + config.cycles.size() + 3) *
+                          sizeof(StockCounter);
+  return sizeof(SaleCore) + counters + static_cast<size_t>(config.holds_max) * sizeof(Slot) +
+         groups * (sizeof(SlotGroup) + sizeof(DeadlineBound)) +
+         BuyerTable::PlannedBytes(config.buyers_max) +
+         IdempotencyTable::PlannedBytes(config.idempotency_keys_max) +
+         static_cast<size_t>(config.events_max + 1) * 64 +
+         StripedCounters::kStripes * (kStatTypeBase + kStatsPerType * config.types.size()) * 8 +
+         SeatBytesPlanned(config.seat_map);
 }
 
 Outcome SaleCore::Count(Outcome outcome) {
@@ -91,7 +130,9 @@ Outcome SaleCore::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
   plan.units = static_cast<int32_t>(units);
   const absl::Duration ttl =
       options.ttl == absl::ZeroDuration() ? config_.hold_ttl_default : options.ttl;
-  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+  // Deadlines are kept in whole microseconds (rounded down): a ttl under
+  // 1 µs would make a hold dead on arrival.
+  if (ttl < absl::Microseconds(1) || ttl > config_.hold_lifetime_max) {
     return Outcome::kInvalidArgument;
   }
   plan.ttl_ns = absl::ToInt64Nanoseconds(ttl);
@@ -138,69 +179,10 @@ TypeUnits SaleCore::LineTypeUnits(PackedLine line) const {
   return TypeUnits{seats_->TypeOfWord(UnpackSeatRun(line).word), LineUnits(line)};
 }
 
-SaleCore::CycleAt SaleCore::LocateCycle(absl::Time wall) const {
-  const std::vector<CycleConfig>& cycles = config_.cycles;
-  const auto after =
-      std::upper_bound(cycles.begin(), cycles.end(), wall,
-                       [](absl::Time t, const CycleConfig& c) { return t < c.opens_at; });
-  CycleAt at;
-  at.index = static_cast<int>(after - cycles.begin()) - 1;
-  at.open = at.index >= 0 && wall < cycles[at.index].closes_at;
-  // Cycles before `index` ended when `index` opened; `index` itself has ended
-  // once its closes_at has passed.
-  at.ended = at.index < 0 ? 0 : (at.open ? at.index : at.index + 1);
-  // Seal what has ended, so counters and queries follow the wall clock.
-  AdvanceCycles(at.ended);
-  return at;
-}
-
-Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) const {
-  cycle = -1;
-  if (config_.cycles.empty()) return Outcome::kOk;
-  const CycleAt at = LocateCycle(wall);
-  if (at.index < 0) return Outcome::kNotOpen;
-  if (!at.open) {
-    return at.index + 1 == static_cast<int>(config_.cycles.size()) ? Outcome::kClosed
-                                                                   : Outcome::kNotOpen;
-  }
-  // Acquire pairs with the release in AdvanceCycles: seeing k means cycles
-  // before k are sealed.
-  if (at.index < current_cycle_.load(std::memory_order_acquire)) {
-    // Another thread read a later instant and moved on while this one was
-    // preempted after reading `wall`: read the clock again. Only a wall clock
-    // that stepped back leaves the cycle sealed.
-    const absl::Time later = clock_->WallNow();
-    if (later > wall) return CycleFor(later, cycle);
-    return Outcome::kClosed;
-  }
-  cycle = at.index;
-  return Outcome::kOk;
-}
-
-void SaleCore::AdvanceCycles(int target) const {
-  // Acquire pairs with the release of the compare-and-swap below.
-  int current = current_cycle_.load(std::memory_order_acquire);
-  while (current < target) {
-    // Exactly one thread's Seal gets the leftover and passes it on.
-    const int64_t left = cycles_[current].Seal();
-    if (left != StockCounter::kSealed && left > 0 && config_.cycles[current].rollover) {
-      GiveToCycle(current + 1, left);
-    }
-    // acq_rel: release publishes the seal; on failure, acquire reads the
-    // index another thread advanced to.
-    if (current_cycle_.compare_exchange_strong(current, current + 1, std::memory_order_acq_rel,
-                                               std::memory_order_acquire)) {
-      ++current;
-    }
-  }
-}
-
-void SaleCore::GiveToCycle(int cycle, int64_t units) const {
-  const int count = static_cast<int>(config_.cycles.size());
-  for (; cycle >= 0 && cycle < count; ++cycle) {
-    if (cycles_[cycle].TryGive(units)) return;
-    if (!config_.cycles[cycle].rollover) return;  // the cycle ended; the units stay unreleased
-  }
+Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) {
+  const CycleWindows::Position at = cycles_.Enter(wall);
+  cycle = at.open ? at.index : -1;
+  return cycles_.OutcomeAt(at);
 }
 
 HoldResult SaleCore::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
@@ -237,13 +219,29 @@ HoldResult SaleCore::HoldBestAvailable(BuyerId buyer, const BestAvailableRequest
   plan.best = &request;
   plan.units = request.count;
   HoldResult result = HoldPlanned(buyer, plan, options.idempotency_key);
-  if (result.ok()) {
-    int count = 0;
-    // The hold is this buyer's: its seats (for a repeated key, the first
-    // request's seats) fill `seats_out`.
-    if (SeatsOf(result.id, buyer, seats_out, count) != Outcome::kOk) count = 0;
-    std::fill(seats_out.begin() + count, seats_out.end(), kNoSeat);
+  if (!result.ok()) return result;
+  int count = 0;
+  if (plan.made) {
+    // The seats this call chose, from its own plan (the hold may already
+    // have ended in another thread's hands; its seats were these).
+    for (int i = plan.ga_lines; i < plan.line_count; ++i) {
+      const SeatRun run = UnpackSeatRun(plan.lines[i]);
+      for (uint32_t b = 0; b < run.count; ++b)
+        seats_out[count++] = seats_->SeatAt(run.word, run.first + b);
+    }
+  } else {
+    // A repeated key: the first request's hold and its seats. Never kOk
+    // with no seat written (issue 10 defect 11): a keyed hold without seats
+    // (made by Hold) is a misuse of the key, and one that ended since
+    // answers how.
+    const Outcome seats_outcome = SeatsOf(result.id, buyer, seats_out, count);
+    if (seats_outcome != Outcome::kOk) {
+      return {Count(seats_outcome == Outcome::kNotOwner ? Outcome::kUnknownHold : seats_outcome),
+              {}};
+    }
+    if (count == 0) return {Count(Outcome::kInvalidArgument), {}};
   }
+  std::fill(seats_out.begin() + count, seats_out.end(), kNoSeat);
   return result;
 }
 
@@ -268,52 +266,80 @@ HoldResult SaleCore::HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key) {
 HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                                   int64_t now_ns) {
   int64_t index = slots_.Allocate();
-  if (index < 0 && ReclaimExpired(now_ns).expired > 0) index = slots_.Allocate();
+  if (index < 0 && ReclaimExpired(NowNs()).expired > 0) index = slots_.Allocate();
   if (index < 0) return {Count(Outcome::kHoldTableFull), {}};
   uint64_t generation = 0;
   const uint32_t slot =
       TakeSlot(index, buyer, buyers_.IndexOf(entry), key, plan, now_ns, generation);
   const HoldId id = MakeHoldId(tag_, generation, slot);
 
-  IdempotencyEntry* key_entry = nullptr;
-  if (key != 0) {
+  ClaimProgress progress;
+  Outcome outcome = ClaimWithRetries(plan, entry, slot, progress);
+  // The key is taken only once the stock is: a Hold that fails leaves no
+  // trace, not even an idempotency entry (I2; issue 10 defect 6).
+  if (outcome == Outcome::kOk && key != 0) {
     HoldId twin;
-    switch (ClaimKey(buyer, key, id, now_ns, twin, key_entry)) {
-      case KeyClaim::kTaken:
-        break;
-      case KeyClaim::kTwinStands:
-        DropClaimingSlot(slot, generation);
-        return {Count(Outcome::kOk), twin};
-      case KeyClaim::kFull:
-        DropClaimingSlot(slot, generation);
-        return {Count(Outcome::kHoldTableFull), {}};
+    IdempotencyEntry* key_entry = nullptr;
+    const KeyClaim claim = ClaimKey(buyer, key, id, now_ns, twin, key_entry);
+    if (claim != KeyClaim::kTaken) {
+      UndoClaims(plan, entry, progress);
+      DropClaimingSlot(slot, generation);
+      if (claim == KeyClaim::kTwinStands) return {Count(Outcome::kOk), twin};
+      return {
+          Count(claim == KeyClaim::kTwinClaiming ? Outcome::kKeyInUse : Outcome::kHoldTableFull),
+          {}};
     }
   }
+  if (outcome != Outcome::kOk) {
+    DropClaimingSlot(slot, generation);
+    HoldResult failed{Count(outcome), {}};
+    if (outcome == Outcome::kSeatTaken) failed.taken_seat = plan.taken_seat;
+    return failed;
+  }
+  PublishHold(slot, generation, buyer, plan, now_ns);
+  plan.made = true;
+  return {Outcome::kOk, id};  // counted as holds_created, see Stats()
+}
 
-  Outcome outcome;
+Outcome SaleCore::ClaimWithRetries(HoldPlan& plan, BuyerEntry& entry, uint32_t slot,
+                                   ClaimProgress& progress) {
+  // Why this loop ends. Each pass claims once; it goes round again only
+  //  (a) after its scan expired a dead hold (a step of progress: that
+  //      hold's units are back, and lock-freedom only asks that some thread
+  //      progress);
+  //  (b) while a dead hold's units are on their way back from the thread
+  //      that expired it (the one wait, see holdfast/sale.h);
+  //  (c) once more after a scan that found nothing dead, for units another
+  //      thread returned between the failed claim and the scan;
+  //  (d) when its cycle was sealed under it and the wall clock is in the
+  //      next window (at most once per cycle).
+  // Every other outcome is the answer.
   int ending_waits = 0;
   bool claimed_again = false;
   for (;;) {
-    ClaimProgress progress;
-    outcome = ClaimStock(plan, entry, slot, progress);
-    if (outcome == Outcome::kOk) break;
+    progress = ClaimProgress{};
+    const Outcome outcome = ClaimStock(plan, entry, slot, progress);
+    if (outcome == Outcome::kOk) return outcome;
     UndoClaims(plan, entry, progress);
     HOLDFAST_TRACE(det::TracePoint::kClaimFailed);
-    // I5: a dead hold must not make a buyer lose. Expire what is dead and try
-    // again while that returns something.
     const bool reclaimable = outcome == Outcome::kSoldOut || outcome == Outcome::kBuyerLimit ||
                              outcome == Outcome::kTooManyHolds || outcome == Outcome::kSeatTaken ||
                              outcome == Outcome::kNoAdjacentSeats;
     if (reclaimable) {
+      // I5: a dead hold must not make a buyer lose. The scan reads the clock
+      // anew: a hold that died while this call was delayed is dead now
+      // (issue 10 defect 4).
       if (DeadHoldsMayMatter(outcome, plan, entry, progress)) {
-        const Reclaimed reclaimed = ReclaimExpired(now_ns);
-        if (reclaimed.expired > 0) continue;
-        // Another thread is expiring a dead hold and has not given its units
-        // back yet: they are ours to take, so wait for them. A few CPU pauses
-        // first; after that the ending thread is likely preempted, so give it
-        // the CPU (sched_yield). The wait ends when that thread's finite
-        // return of the units does.
-        if (reclaimed.expiring > 0) {
+        // (Reverted: the Hold's first reading, kept in the slot as created_ns.
+        // Relaxed: our own slot.)
+        const int64_t scan_now = HOLDFAST_REVERTED(kRevertStaleNow)
+                                     ? slots_.slot(slot).created_ns.load(std::memory_order_relaxed)
+                                     : NowNs();
+        const Reclaimed reclaimed = ReclaimExpired(scan_now);
+        if (reclaimed.expired > 0) continue;  // (a)
+        if (reclaimed.expiring > 0) {         // (b)
+          // CPU pauses first; after that the ending thread is likely
+          // preempted, so give it the CPU (sched_yield).
           if (ending_waits++ < kEndingPausesMax) {
             CpuRelax();
           } else {
@@ -322,39 +348,22 @@ HoldResult SaleCore::HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& pl
           continue;
         }
       }
-      // Another thread may have expired a dead hold and returned its units
-      // since the failed claim (then nothing above saw it): claim once more.
-      if (!claimed_again) {
+      if (!claimed_again) {  // (c)
         claimed_again = true;
         continue;
       }
+      return outcome;
     }
-    // The cycle was sealed under us: the wall clock moved to the next window.
-    if (outcome == Outcome::kClosed) {
+    if (outcome == Outcome::kClosed) {  // (d)
       const int sealed = plan.cycle;
-      outcome = CycleFor(clock_->WallNow(), plan.cycle);
-      if (outcome == Outcome::kOk && plan.cycle == sealed) outcome = Outcome::kClosed;
-      if (outcome == Outcome::kOk) {
-        slots_.slot(slot).cycle = static_cast<int16_t>(plan.cycle);
-        continue;
-      }
+      Outcome moved = CycleFor(clock_->WallNow(), plan.cycle);
+      if (moved == Outcome::kOk && plan.cycle <= sealed) moved = Outcome::kClosed;
+      if (moved != Outcome::kOk) return moved;
+      slots_.slot(slot).cycle = static_cast<int16_t>(plan.cycle);
+      continue;
     }
-    break;
+    return outcome;
   }
-  if (outcome != Outcome::kOk) {
-    if (key_entry != nullptr) {
-      uint64_t mine = id.value;
-      // Release: a twin that reads 0 retries on the entry; nothing else to publish.
-      key_entry->hold.compare_exchange_strong(mine, 0, std::memory_order_release,
-                                              std::memory_order_relaxed);
-    }
-    DropClaimingSlot(slot, generation);
-    HoldResult failed{Count(outcome), {}};
-    if (outcome == Outcome::kSeatTaken) failed.taken_seat = plan.taken_seat;
-    return failed;
-  }
-  PublishHold(slot, generation, buyer, plan, now_ns);
-  return {Outcome::kOk, id};  // counted as holds_created, see Stats()
 }
 
 bool SaleCore::DeadHoldsMayMatter(Outcome outcome, const HoldPlan& plan, const BuyerEntry& entry,
@@ -397,9 +406,12 @@ void SaleCore::PublishHold(uint32_t index, uint64_t generation, BuyerId buyer, c
   // counted or announced before its creation.
   stats_.Add(kStatHoldsCreated, 1);
   Publish(EventKind::kHeld, MakeHoldId(tag_, generation, index), buyer, plan.units, now_ns);
-  const int64_t deadline_ns = now_ns + plan.ttl_ns;
-  slots_.LowerHint(index, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
-  const uint64_t offset_us = static_cast<uint64_t>(CeilMicros(plan.ttl_ns));
+  // The deadline in whole microseconds after creation, rounded down: a hold
+  // may end up to 1 µs early, never late (I4; issue 10 defect 13).
+  const uint64_t offset_us = static_cast<uint64_t>(plan.ttl_ns / kNanosPerMicro);
+  const int64_t deadline_ns = now_ns + static_cast<int64_t>(offset_us) * kNanosPerMicro;
+  // The expiry bounds cover the deadline before the hold is visible.
+  expiry_.Lower(index / 64, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
   // Release pairs with the acquire loads in Resolve, ReclaimGroup and
   // KeyedHoldStands: whoever sees kHeld sees the slot's fields and claims.
   slot.state.store(PackState(SlotState::kHeld, generation, offset_us), std::memory_order_release);
@@ -412,10 +424,18 @@ uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, 
   // Relaxed: the acquire in Allocate() ordered us after the previous owner.
   const uint64_t last = slot.state.load(std::memory_order_relaxed);
   generation = StateOf(last) == SlotState::kFree ? GenerationOf(last) : GenerationOf(last) + 1;
-  slot.state.store(PackState(SlotState::kClaiming, generation), std::memory_order_relaxed);
-  // Release stores: a reader that sees one of these values with its acquire
-  // load also sees kClaiming above, so its re-read of the state word catches
-  // the reuse (Resolve's validation, a seqlock without fences).
+  // Release: a reader whose acquire load sees kClaiming of the new
+  // generation also sees what the last owner did before freeing the slot (a
+  // confirmation's entry in the buyer's recent ring, read by
+  // RecentlyConfirmed: I9; issue 10 defect 9).
+  slot.state.store(PackState(SlotState::kClaiming, generation), std::memory_order_release);
+  // The writer's half of the seqlock on the slot's fields: every store after
+  // this fence (buyer, key, created_ns, cycle, lines) is ordered after
+  // kClaiming for a reader that reads one of them, then issues an acquire
+  // fence and re-reads the state word (SeatsOf, Seat, Resolve).
+  std::atomic_thread_fence(std::memory_order_release);
+  // Release stores as well: Resolve pairs them with acquire loads, which
+  // orders its re-read of the state word without a fence.
   slot.buyer.store(buyer, std::memory_order_release);
   slot.idempotency_key.store(key, std::memory_order_release);
   slot.created_ns.store(now_ns, std::memory_order_release);
@@ -437,11 +457,20 @@ Outcome SaleCore::ClaimStock(HoldPlan& plan, BuyerEntry& entry, uint32_t slot,
                              ClaimProgress& progress) {
   progress.line_count = plan.line_count;
   progress.type_count = plan.type_count;
+  // The buyer's cycle limit before its sale-wide claims word, so that the
+  // word (which Buyer() reports) never counts units the cycle limit refuses
+  // (issue 10 defect 20).
+  if (Outcome o = ClaimCycleUnits(plan, entry, progress); o != Outcome::kOk) return o;
   if (Outcome o = ClaimBuyer(plan, entry, progress); o != Outcome::kOk) return o;
   // Seats before the shared counters: a fight over the front row is settled
   // on the row's own word, without touching the type's counter.
   if (Outcome o = ClaimSeats(plan, slot, progress); o != Outcome::kOk) return o;
-  if (Outcome o = ClaimCycle(plan, entry, progress); o != Outcome::kOk) return o;
+  if (plan.cycle >= 0) {
+    if (!cycles_.counter(plan.cycle).TryTake(plan.units)) {
+      return cycles_.counter(plan.cycle).sealed() ? Outcome::kClosed : Outcome::kSoldOut;
+    }
+    progress.cycle = true;
+  }
   for (; progress.types < plan.type_count; ++progress.types) {
     const TypeUnits& t = plan.types[progress.types];
     if (!types_[t.type].TryTake(t.units)) return Outcome::kSoldOut;
@@ -497,7 +526,8 @@ Outcome SaleCore::ClaimSeats(HoldPlan& plan, uint32_t slot, ClaimProgress& progr
   return Outcome::kOk;
 }
 
-Outcome SaleCore::ClaimCycle(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress) {
+Outcome SaleCore::ClaimCycleUnits(const HoldPlan& plan, BuyerEntry& entry,
+                                  ClaimProgress& progress) {
   if (plan.cycle < 0) return Outcome::kOk;
   const int64_t cycle_max = config_.cycles[plan.cycle].per_buyer_max;
   if (cycle_max > 0) {
@@ -512,10 +542,6 @@ Outcome SaleCore::ClaimCycle(const HoldPlan& plan, BuyerEntry& entry, ClaimProgr
     } while (!entry.cycle_units.compare_exchange_weak(word, next, std::memory_order_relaxed));
     progress.cycle_units = true;
   }
-  if (!cycles_[plan.cycle].TryTake(plan.units)) {
-    return cycles_[plan.cycle].sealed() ? Outcome::kClosed : Outcome::kSoldOut;
-  }
-  progress.cycle = true;
   return Outcome::kOk;
 }
 
@@ -526,7 +552,7 @@ void SaleCore::UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress
     }
   }
   for (int i = 0; i < progress.types; ++i) types_[plan.types[i].type].Give(plan.types[i].units);
-  if (progress.cycle) GiveToCycle(plan.cycle, plan.units);
+  if (progress.cycle) cycles_.Give(plan.cycle, plan.units);
   if (progress.cycle_units) {
     // Relaxed: one buyer's count, as in ClaimCycle.
     uint64_t word = entry.cycle_units.load(std::memory_order_relaxed);
@@ -552,67 +578,71 @@ void SaleCore::UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress
 // Idempotency keys
 
 bool SaleCore::KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t now_ns,
-                               bool& claiming) {
+                               bool& claiming, bool& foreign) {
   claiming = false;
+  foreign = false;
   if (id.value == 0) return false;
   const Resolved r = Resolve(id, buyer);
   // A slot reused since: the hold stands if this buyer confirmed it.
   if (r.error == Outcome::kUnknownHold) return RecentlyConfirmed(buyer, id);
-  if (r.error != Outcome::kOk) return false;
-  if (r.key != key) return false;
-  switch (StateOf(r.state)) {
-    case SlotState::kHeld:
-      if (now_ns < r.deadline_ns()) return true;
-      EndHeld(r.index, r.state, SlotState::kExpired, now_ns);
-      return false;
-    case SlotState::kConfirmed:
-      return true;
-    case SlotState::kClaiming:
-      claiming = true;
-      return false;
-    default:
-      return false;
+  const SlotState state = StateOf(r.state);
+  if (r.error == Outcome::kNotOwner || r.key != key) {
+    // Another (buyer, key) whose hash is ours: its entry while its hold is
+    // in the making, live or confirmed (issue 10 defect 14).
+    foreign = state == SlotState::kClaiming || IsLive(state) || state == SlotState::kConfirmed;
+    return false;
   }
+  if (r.error != Outcome::kOk) return false;
+  if (IsLive(state)) {
+    if (now_ns < r.deadline_ns()) return true;
+    uint64_t seen = r.state;
+    EndHeld(r.index, seen, SlotState::kExpired, now_ns);
+    return false;
+  }
+  claiming = state == SlotState::kClaiming;
+  return state == SlotState::kConfirmed;
 }
 
 bool SaleCore::FindKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found) {
-  const IdempotencyEntry* entry = idempotency_.Find(buyer, key);
-  if (entry == nullptr) return false;
-  // Acquire pairs with the release of the compare-and-swap that stored it.
-  const HoldId id{entry->hold.load(std::memory_order_acquire)};
-  bool claiming;
-  if (!KeyedHoldStands(buyer, key, id, now_ns, claiming)) return false;
-  found = id;
-  return true;
+  IdempotencyTable::Probe probe = idempotency_.Start(buyer, key);
+  while (const IdempotencyEntry* entry = idempotency_.Next(probe)) {
+    // Acquire pairs with the release of the compare-and-swap that stored it.
+    const HoldId id{entry->hold.load(std::memory_order_acquire)};
+    bool claiming, foreign;
+    if (KeyedHoldStands(buyer, key, id, now_ns, claiming, foreign)) {
+      found = id;
+      return true;
+    }
+    if (!foreign) return false;  // this key's entry: no hold stands for it
+  }
+  return false;
 }
 
 SaleCore::KeyClaim SaleCore::ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, int64_t now_ns,
                                       HoldId& twin, IdempotencyEntry*& entry) {
-  entry = idempotency_.FindOrInsert(buyer, key);
-  if (entry == nullptr) return KeyClaim::kFull;
-  // Acquire pairs with the release of whichever compare-and-swap stored it.
-  uint64_t seen = entry->hold.load(std::memory_order_acquire);
-  for (int spins = 0;; ++spins) {
-    bool claiming;
-    if (KeyedHoldStands(buyer, key, HoldId{seen}, now_ns, claiming)) {
-      twin = HoldId{seen};
-      return KeyClaim::kTwinStands;
-    }
-    if (claiming) {
-      // A twin request is claiming stock right now; its answer is ours. This
-      // is the one wait in holdfast: on a concurrent duplicate of one's own
-      // request, never on another buyer.
-      if (spins > 64) YieldThread();
-      seen = entry->hold.load(std::memory_order_acquire);
-      continue;
-    }
-    // Empty or ended: take it. acq_rel: release publishes our id to twins;
-    // acquire on failure reads the newer id.
-    if (entry->hold.compare_exchange_weak(seen, mine.value, std::memory_order_acq_rel,
-                                          std::memory_order_acquire)) {
-      return KeyClaim::kTaken;
+  IdempotencyTable::Probe probe = idempotency_.Start(buyer, key);
+  while ((entry = idempotency_.NextOrInsert(probe)) != nullptr) {
+    // Acquire pairs with the release of whichever compare-and-swap stored it.
+    uint64_t seen = entry->hold.load(std::memory_order_acquire);
+    for (;;) {
+      bool claiming, foreign;
+      if (KeyedHoldStands(buyer, key, HoldId{seen}, now_ns, claiming, foreign)) {
+        twin = HoldId{seen};
+        return KeyClaim::kTwinStands;
+      }
+      // A twin request is between taking this entry and publishing its
+      // hold: its answer is ours, and we do not wait for it (progress).
+      if (claiming) return KeyClaim::kTwinClaiming;
+      if (foreign) break;  // another key's entry: walk on
+      // Empty or ended: take it. acq_rel: release publishes our id to twins;
+      // acquire on failure reads the newer id, examined again.
+      if (entry->hold.compare_exchange_weak(seen, mine.value, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+        return KeyClaim::kTaken;
+      }
     }
   }
+  return KeyClaim::kFull;
 }
 
 // ---------------------------------------------------------------------------
@@ -653,7 +683,10 @@ bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
   const BuyerEntry* entry = buyers_.Find(buyer);
   if (entry == nullptr) return false;
   for (const Atomic<uint64_t>& recent : entry->recent_confirmed) {
-    // Relaxed: an id either is there or not; it carries no other data.
+    // Relaxed: a caller that found the hold's slot reused read the new
+    // owner's kClaiming (or later) with acquire, and that store is a release
+    // after the confirmer's store here (Free, Allocate, TakeSlot): the entry
+    // happens-before this load (I9; issue 10 defect 9).
     if (recent.load(std::memory_order_relaxed) == hold.value) return true;
   }
   return false;
@@ -661,13 +694,16 @@ bool SaleCore::RecentlyConfirmed(BuyerId buyer, HoldId hold) const {
 
 int64_t SaleCore::DeadlineNs(uint32_t index, uint64_t state) const {
   // Acquire pairs with TakeSlot's release store; a later hold in the slot
-  // makes the caller's compare-and-swap on `state` fail (or, in
-  // ReclaimGroup, its hint raise), so a value of that hold does no harm.
+  // makes the caller's compare-and-swap on `state` fail, so a value of that
+  // hold does no harm.
   return slots_.slot(index).created_ns.load(std::memory_order_acquire) +
          static_cast<int64_t>(OffsetOf(state)) * kNanosPerMicro;
 }
 
 Outcome SaleCore::Confirm(HoldId hold, BuyerId buyer, ConfirmMode mode) {
+  if (mode != ConfirmMode::kRetryIsOk && mode != ConfirmMode::kReportAlreadyConfirmed) {
+    return Count(Outcome::kInvalidArgument);  // a value outside the enum
+  }
   return EndByBuyer(hold, buyer, SlotState::kConfirmed,
                     mode == ConfirmMode::kRetryIsOk ? Outcome::kOk : Outcome::kAlreadyConfirmed);
 }
@@ -678,94 +714,139 @@ Outcome SaleCore::Release(HoldId hold, BuyerId buyer) {
 
 Outcome SaleCore::EndByBuyer(HoldId hold, BuyerId buyer, SlotState to, Outcome if_confirmed) {
   const int64_t now_ns = NowNs();
+  Resolved r = Resolve(hold, buyer);
   for (;;) {
-    const Resolved r = Resolve(hold, buyer);
     if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) {
       return Count(if_confirmed);
     }
     if (r.error != Outcome::kOk) return Count(r.error);
-    switch (StateOf(r.state)) {
-      case SlotState::kHeld:
-        if (now_ns >= r.deadline_ns()) {
-          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns)) {
-            return Count(Outcome::kExpired);
-          }
-        } else if (EndHeld(r.index, r.state, to, now_ns)) {
-          return Outcome::kOk;  // counted as holds_confirmed or _released, see Stats()
-        }
-        continue;  // lost a race: read the winner's state
-      case SlotState::kConfirmed:
-        return Count(if_confirmed);
-      case SlotState::kExpired:
-        return Count(Outcome::kExpired);
-      default:
-        return Count(Outcome::kUnknownHold);
+    if (!IsLive(StateOf(r.state))) {
+      return Count(EndedAnswer(hold, buyer, r.state, r.deadline_ns(), now_ns, if_confirmed));
+    }
+    const bool dead = now_ns >= r.deadline_ns();
+    uint64_t state = r.state;
+    if (EndHeld(r.index, state, dead ? SlotState::kExpired : to, now_ns)) {
+      // kOk is counted as holds_confirmed or _released, see Stats().
+      return dead ? Count(Outcome::kExpired) : Outcome::kOk;
+    }
+    // Lost a race: answer from the word that beat us (issue 10 defect 5).
+    if (HOLDFAST_REVERTED(kRevertLoserResolves)) {
+      r = Resolve(hold, buyer);  // the old way: the slot may be reused by now
+    } else if (GenerationOf(state) == GenerationOf(hold)) {
+      r.state = state;  // our hold still: ended, or extended (then try again)
+    } else {
+      return Count(EndedAnswer(hold, buyer, state, r.deadline_ns(), now_ns, if_confirmed));
     }
   }
 }
 
+Outcome SaleCore::EndedAnswer(HoldId hold, BuyerId buyer, uint64_t state, int64_t deadline_ns,
+                              int64_t now_ns, Outcome if_confirmed) const {
+  if (GenerationOf(state) == GenerationOf(hold)) {
+    switch (StateOf(state)) {
+      case SlotState::kConfirmed:
+        return if_confirmed;
+      case SlotState::kExpired:
+        return Outcome::kExpired;
+      default:
+        return Outcome::kUnknownHold;  // released (or never made)
+    }
+  }
+  // The slot was reused since our hold ended: confirmed (if the buyer's
+  // ring remembers it), expired (if its deadline has passed), or released.
+  if (RecentlyConfirmed(buyer, hold)) return if_confirmed;
+  return std::max(now_ns, NowNs()) >= deadline_ns ? Outcome::kExpired : Outcome::kUnknownHold;
+}
+
 Outcome SaleCore::Extend(HoldId hold, BuyerId buyer, absl::Duration ttl) {
-  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+  if (ttl < absl::Microseconds(1) || ttl > config_.hold_lifetime_max) {
     return Count(Outcome::kInvalidArgument);
   }
   const int64_t now_ns = NowNs();
-  const int64_t lifetime_us = absl::ToInt64Microseconds(config_.hold_lifetime_max);
+  const int64_t lifetime_us = absl::ToInt64Microseconds(config_.hold_lifetime_max);  // rounded down
+  Resolved r = Resolve(hold, buyer);
   for (;;) {
-    const Resolved r = Resolve(hold, buyer);
     if (r.error == Outcome::kUnknownHold && RecentlyConfirmed(buyer, hold)) {
       return Count(Outcome::kAlreadyConfirmed);
     }
     if (r.error != Outcome::kOk) return Count(r.error);
-    switch (StateOf(r.state)) {
-      case SlotState::kHeld: {
-        if (now_ns >= r.deadline_ns()) {
-          if (EndHeld(r.index, r.state, SlotState::kExpired, now_ns))
-            return Count(Outcome::kExpired);
-          continue;
-        }
-        Slot& slot = slots_.slot(r.index);
-        const int64_t created_ns = r.created_ns;
-        const int64_t offset_us =
-            std::min(CeilMicros(now_ns + absl::ToInt64Nanoseconds(ttl) - created_ns), lifetime_us);
-        const uint64_t next =
-            PackState(SlotState::kHeld, GenerationOf(r.state), static_cast<uint64_t>(offset_us));
-        if (static_cast<uint64_t>(offset_us) < OffsetOf(r.state)) {
-          // A shorter deadline must be in the group hint before it is visible.
-          slots_.LowerHint(
-              r.index,
-              static_cast<uint64_t>((created_ns + offset_us * kNanosPerMicro) / kNanosPerMicro));
-        }
-        uint64_t expected = r.state;
-        // acq_rel: acquire as in Resolve; release so a reader of the new
-        // deadline reads a consistent word (the fields are unchanged).
-        if (slot.state.compare_exchange_strong(expected, next, std::memory_order_acq_rel,
-                                               std::memory_order_relaxed)) {
-          return Count(Outcome::kOk);
-        }
-        continue;
-      }
-      case SlotState::kConfirmed:
-        return Count(Outcome::kAlreadyConfirmed);
-      case SlotState::kExpired:
-        return Count(Outcome::kExpired);
-      default:
-        return Count(Outcome::kUnknownHold);
+    if (!IsLive(StateOf(r.state))) {
+      return Count(
+          EndedAnswer(hold, buyer, r.state, r.deadline_ns(), now_ns, Outcome::kAlreadyConfirmed));
     }
+    uint64_t seen = r.state;
+    if (now_ns >= r.deadline_ns()) {
+      if (EndHeld(r.index, seen, SlotState::kExpired, now_ns)) return Count(Outcome::kExpired);
+    } else if (ExtendLive(r, now_ns + absl::ToInt64Nanoseconds(ttl), lifetime_us, seen)) {
+      return Count(Outcome::kOk);
+    }
+    // Lost a race: answer from the word that beat us (issue 10 defect 5).
+    if (GenerationOf(seen) != GenerationOf(hold)) {
+      return Count(
+          EndedAnswer(hold, buyer, seen, r.deadline_ns(), now_ns, Outcome::kAlreadyConfirmed));
+    }
+    r.state = seen;
   }
 }
 
-bool SaleCore::EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now_ns) {
+bool SaleCore::ExtendLive(const Resolved& r, int64_t deadline_ns, int64_t lifetime_us,
+                          uint64_t& seen) {
+  Slot& slot = slots_.slot(r.index);
+  // Whole microseconds after creation, rounded down (a hold may end up to
+  // 1 µs early, never late: I4), at least 1, at most the lifetime.
+  const int64_t offset_us =
+      std::clamp<int64_t>((deadline_ns - r.created_ns) / kNanosPerMicro, 1, lifetime_us);
+  const uint64_t generation = GenerationOf(r.state);
+  const uint64_t next = PackState(SlotState::kHeld, generation, static_cast<uint64_t>(offset_us));
+  const uint64_t bound_us =
+      static_cast<uint64_t>((r.created_ns + offset_us * kNanosPerMicro) / kNanosPerMicro);
+  if (static_cast<uint64_t>(offset_us) >= OffsetOf(r.state)) {
+    // A later deadline: the bounds are lower bounds already. acq_rel:
+    // acquire as in Resolve; release so a reader of the new deadline reads
+    // a consistent word (the fields are unchanged).
+    return slot.state.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
+                                              std::memory_order_acquire);
+  }
+  if (HOLDFAST_REVERTED(kRevertExtendHint)) {
+    // The old way: lower, then write the shorter deadline. A scan between
+    // the two raises the bound back from the old deadline (defect 3).
+    expiry_.Lower(r.index / 64, bound_us);
+    return slot.state.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
+                                              std::memory_order_acquire);
+  }
+  // A shorter deadline, in three steps, so that no scan can raise a bound
+  // past it: mark the hold kExtending (a scan that sees the mark never
+  // raises the group's bound), lower the bounds, then write the deadline.
+  // Each step is a compare-and-swap on the state word: a hold ended or
+  // extended meanwhile makes it fail and the caller answers from `seen`. A
+  // thread stopped in between leaves the mark: the hold stays live with its
+  // old deadline and the group's bound stays low (more scans, no harm).
+  const uint64_t marked = PackState(SlotState::kExtending, generation, OffsetOf(r.state));
+  if (seen != marked) {
+    // seq_cst: the mark must be visible to a scanner that takes the bound's
+    // token after our check of the bound below (lib/internal/expiry_index.h).
+    if (!slot.state.compare_exchange_strong(seen, marked, std::memory_order_seq_cst)) {
+      return false;
+    }
+  }
+  expiry_.Lower(r.index / 64, bound_us);
+  // acq_rel as above.
+  return slot.state.compare_exchange_strong(seen, next, std::memory_order_acq_rel,
+                                            std::memory_order_acquire);
+}
+
+bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t now_ns) {
   Slot& slot = slots_.slot(index);
   const uint64_t generation = GenerationOf(state);
   const uint64_t final_state = PackState(to, generation);
-  uint64_t expected = state;
   // acq_rel: acquire so the winner reads the plain fields the creator wrote
   // before its release store of kHeld (INVARIANT3); release so a later
   // reader of the final state sees everything before it. The one
-  // compare-and-swap that leaves kHeld makes confirm, release and expiry
-  // exclusive (I3).
-  if (!slot.state.compare_exchange_strong(expected, final_state, std::memory_order_acq_rel,
-                                          std::memory_order_relaxed)) {
+  // compare-and-swap that leaves the live state makes confirm, release and
+  // expiry exclusive (I3). Acquire on failure: the loser answers from the
+  // word it saw (see EndByBuyer), and may read that hold's fields.
+  if (!slot.state.compare_exchange_strong(state, final_state, std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
     return false;
   }
   BuyerEntry& entry = buyers_.at(slot.buyer_index);
@@ -811,7 +892,7 @@ void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
     types_[t.type].Give(t.units);
     units += t.units;
   }
-  if (slot.cycle >= 0) GiveToCycle(slot.cycle, units);
+  if (slot.cycle >= 0) cycles_.Give(slot.cycle, units);
   for (int i = 0; i < slot.LineCount(); ++i) {
     if (IsSeatRun(slot.Line(i))) seats_->Give(UnpackSeatRun(slot.Line(i)));
   }
@@ -832,7 +913,18 @@ void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
 }
 
 void SaleCore::FreeSlot(uint32_t index, uint64_t final_state) {
-  if (GenerationOf(final_state) >= kGenerationMax) {
+  const bool retire = GenerationOf(final_state) >= kGenerationMax;
+  if (!HOLDFAST_REVERTED(kRevertRetiredSlot)) {
+    // The end is complete: every unit is back (INVARIANT1's marks). A scan
+    // that still sees the slot occupied no longer waits for its units, and
+    // passes over a retired slot for good (issue 10 defect 1). Release:
+    // pairs with the scans' acquire loads; we alone write the word now
+    // (INVARIANT3).
+    const uint64_t mark = retire ? kRetiredMark : kEndedMark;
+    slots_.slot(index).state.store(PackState(StateOf(final_state), GenerationOf(final_state), mark),
+                                   std::memory_order_release);
+  }
+  if (retire) {
     // Reusing the slot would wrap its generation and let an old HoldId name
     // a new hold (I8): retire it instead, its occupied bit stays set.
     stats_.Add(kStatSlotsRetired, 1);
@@ -848,65 +940,80 @@ void SaleCore::Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units
 }
 
 int64_t SaleCore::Sweep(int64_t monotonic_now_ns) {
+  // Never ahead of the clock (no hold expires early), and never before the
+  // sale's epoch (no overflow for any argument: issue 10 defect 11).
   const int64_t clock_ns = clock_->MonotonicNanos();
-  return ReclaimExpired(std::min(monotonic_now_ns, clock_ns) - epoch_ns_).expired;
+  const int64_t now = std::min(monotonic_now_ns, clock_ns);
+  if (now <= epoch_ns_) return 0;
+  return ReclaimExpired(now - epoch_ns_).expired;
 }
 
 SaleCore::Reclaimed SaleCore::ReclaimExpired(int64_t now_ns) {
   Reclaimed reclaimed;
+  const uint64_t now_us = static_cast<uint64_t>(std::max<int64_t>(now_ns, 0) / kNanosPerMicro);
+  // Nothing can be dead: one load, whatever holds_max (defect 10).
+  if (!expiry_.SaleMayBeDead(now_us)) return reclaimed;
+  DeadlineBound& sale_bound = expiry_.sale();
+  const DeadlineBound::Raise raise = sale_bound.BeginRaise();
+  uint64_t earliest_us = kNoDeadline;
   for (size_t g = 0; g < slots_.group_count(); ++g) {
-    // seq_cst pairs with LowerHint's: if we miss a creator's hint, its
-    // version bump comes after this load and our raise below fails.
-    const uint64_t hint = slots_.group(g).hint.load(std::memory_order_seq_cst);
-    if (static_cast<int64_t>(HintDeadlineOf(hint)) * kNanosPerMicro > now_ns) continue;
-    ReclaimGroup(g, now_ns, reclaimed);
+    const uint64_t bound = expiry_.GroupBound(g);
+    earliest_us =
+        std::min(earliest_us, bound > now_us ? bound : ReclaimGroup(g, now_ns, reclaimed));
   }
+  // Every group's bound is a lower bound of its holds' deadlines, so their
+  // minimum is one for the sale (a hold made since the token was taken
+  // clears `clean` and the raise does not happen).
+  sale_bound.EndRaise(raise, earliest_us, /*sure=*/true);
   return reclaimed;
 }
 
-void SaleCore::ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed) {
-  SlotGroup& g = slots_.group(group);
-  // seq_cst: see ReclaimExpired; the raise below compares against it.
-  uint64_t hint = g.hint.load(std::memory_order_seq_cst);
-  // Acquire pairs with Allocate's fetch_or chain; the state loads decide.
-  uint64_t occupied = g.occupied.load(std::memory_order_acquire);
-  uint64_t earliest_us = kHintNone;
-  bool unsure = false;  // a hold we could not account for: keep the old bound
+uint64_t SaleCore::ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed) {
+  DeadlineBound& bound = expiry_.group(group);
+  const DeadlineBound::Raise raise = bound.BeginRaise();
+  // seq_cst, after the token: see lib/internal/expiry_index.h (a creator
+  // that checked the bound before we took the token has its bit visible).
+  uint64_t occupied = slots_.group(group).occupied.load(std::memory_order_seq_cst);
+  uint64_t earliest_us = kNoDeadline;
+  bool sure = true;  // every occupied slot accounted for: the bound may rise
   while (occupied != 0) {
     const auto bit = static_cast<uint32_t>(std::countr_zero(occupied));
     occupied &= occupied - 1;
     const uint32_t index = static_cast<uint32_t>(group * 64 + bit);
     if (index >= slots_.size()) break;
-    // Acquire pairs with the release store of kHeld: created_ns is the hold's.
-    const uint64_t state = slots_.slot(index).state.load(std::memory_order_acquire);
+    // seq_cst as above; it is also an acquire that pairs with the release
+    // store of kHeld: created_ns is the hold's.
+    uint64_t state = slots_.slot(index).state.load(std::memory_order_seq_cst);
     const SlotState s = StateOf(state);
-    if (s == SlotState::kClaiming) {
-      unsure = true;
-    } else if (s == SlotState::kHeld) {
+    if (IsLive(s)) {
       const int64_t deadline_ns = DeadlineNs(index, state);
       if (now_ns < deadline_ns) {
         earliest_us = std::min(earliest_us, static_cast<uint64_t>(deadline_ns / kNanosPerMicro));
-      } else if (EndHeld(index, state, SlotState::kExpired, now_ns)) {
-        ++reclaimed.expired;
-      } else {
-        // Another thread ended this dead hold first: it expires it (a
-        // Confirm, Release or Extend past the deadline expires too).
-        ++reclaimed.expiring;
-        unsure = true;
+        // A shorter deadline may be on its way in (Extend): keep the bound.
+        if (s == SlotState::kExtending) sure = false;
+        continue;
       }
-    } else if (s == SlotState::kExpired) {
-      // Expired by another thread that still owns the slot: its units are on
-      // their way back.
+      if (EndHeld(index, state, SlotState::kExpired, now_ns)) {
+        ++reclaimed.expired;
+        continue;
+      }
+      // Another thread ended (or extended) it first; if it expired it, its
+      // units are on their way back.
+      sure = false;
+      if (IsEnding(state)) ++reclaimed.expiring;
+    } else if (IsEnding(state)) {
+      // Expired by another thread that has not given all units back yet.
+      // (With defect 1's fix reverted, a retired slot's word looks so too.)
       ++reclaimed.expiring;
-      unsure = true;
+      sure = false;
+    } else if (!IsRetired(state)) {
+      // Claiming, an end completing, or a new owner that has not written
+      // kClaiming yet: a hold may appear here that this scan did not see.
+      sure = false;
     }
   }
-  if (!unsure) {
-    // seq_cst: see ReclaimExpired. Fails if any hold was created or shortened
-    // in the group since `hint` was read; the lower bound then stays.
-    g.hint.compare_exchange_strong(hint, PackHint(earliest_us, HintVersionOf(hint)),
-                                   std::memory_order_seq_cst, std::memory_order_relaxed);
-  }
+  bound.EndRaise(raise, earliest_us, sure);
+  return bound.Load();
 }
 
 // ---------------------------------------------------------------------------
@@ -923,13 +1030,15 @@ int64_t SaleCore::QuotaAvailable(int quota) const {
 
 int64_t SaleCore::CycleAvailable(int cycle) const {
   if (cycle < 0 || static_cast<size_t>(cycle) >= config_.cycles.size()) return 0;
-  const CycleAt at = LocateCycle(clock_->WallNow());
-  return cycle < at.ended ? 0 : cycles_[cycle].Load();
+  return cycles_.Available(cycle, cycles_.Locate(clock_->WallNow()));
 }
 
 int SaleCore::CurrentCycle() const {
   if (config_.cycles.empty()) return -1;
-  const CycleAt at = LocateCycle(clock_->WallNow());
+  // The position Hold would act on, without sealing anything (a query
+  // writes nothing): the same floors, so a wall clock stepped back tells
+  // the same story here as in Hold (issue 10 defect 20).
+  const CycleWindows::Position at = cycles_.Locate(clock_->WallNow());
   return at.open ? at.index : -1;
 }
 
@@ -938,8 +1047,8 @@ int64_t SaleCore::Available(TypeId type) const {
   int64_t available = types_[type].Load();
   for (uint8_t q : quotas_of_type_[type]) available = std::min(available, quotas_[q].Load());
   if (!config_.cycles.empty()) {
-    const int cycle = CurrentCycle();
-    available = cycle < 0 ? 0 : std::min(available, cycles_[cycle].Load());
+    const CycleWindows::Position at = cycles_.Locate(clock_->WallNow());
+    available = at.open ? std::min(available, cycles_.Available(at.index, at)) : 0;
   }
   return available;
 }
@@ -1033,27 +1142,37 @@ SaleStats SaleCore::Stats() const {
   return stats;
 }
 
+bool SaleCore::ReadLines(const Slot& slot, uint64_t state, PackedLine* lines, int& count) const {
+  // The reader's half of the seqlock (see TakeSlot): the relaxed reads of
+  // the lines, an acquire fence, then the state word again. If a line came
+  // from a later hold in this slot, the fence pairs with TakeSlot's release
+  // fence and the re-read sees that hold's kClaiming, or later: the lines
+  // are only used when the word is unchanged (issue 10 defect 9).
+  count = std::min(slot.LineCount(), kLinesPerHoldMax);
+  for (int i = 0; i < count; ++i) lines[i] = slot.Line(i);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return slot.state.load(std::memory_order_relaxed) == state;
+}
+
 Outcome SaleCore::SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const {
   count = 0;
   for (;;) {
     const Resolved r = Resolve(hold, buyer);
     if (r.error != Outcome::kOk) return r.error;
     const SlotState state = StateOf(r.state);
-    if (state != SlotState::kHeld && state != SlotState::kConfirmed) return Outcome::kUnknownHold;
-    const Slot& slot = slots_.slot(r.index);
+    if (!IsLive(state) && state != SlotState::kConfirmed) return Outcome::kUnknownHold;
+    PackedLine lines[kLinesPerHoldMax];
+    int line_count = 0;
+    if (!ReadLines(slots_.slot(r.index), r.state, lines, line_count)) continue;
     int n = 0;
-    for (int i = 0; i < slot.LineCount(); ++i) {
-      const PackedLine line = slot.Line(i);
-      if (!IsSeatRun(line)) continue;
-      const SeatRun run = UnpackSeatRun(line);
+    for (int i = 0; i < line_count; ++i) {
+      if (!IsSeatRun(lines[i])) continue;
+      const SeatRun run = UnpackSeatRun(lines[i]);
       for (uint32_t b = 0; b < run.count; ++b) {
         if (static_cast<size_t>(n) < out.size()) out[n] = seats_->SeatAt(run.word, run.first + b);
         ++n;
       }
     }
-    // Acquire: the lines read above belong to the hold the state still names
-    // (a reused slot changes the state word first).
-    if (slot.state.load(std::memory_order_acquire) != r.state) continue;
     count = std::min<int>(n, static_cast<int>(out.size()));
     return Outcome::kOk;
   }
@@ -1063,7 +1182,10 @@ SeatState SaleCore::Seat(SeatId seat) const {
   SeatState result;
   SeatStatus status;
   uint32_t owner;
-  if (seats_ == nullptr || !seats_->Read(seat, status, owner)) return result;
+  uint32_t word, bit;
+  if (seats_ == nullptr || !seats_->Read(seat, status, owner) || !seats_->Locate(seat, word, bit)) {
+    return result;
+  }
   result.status = status;
   if (status == SeatStatus::kSold && (owner & kOwnerSold) != 0) {
     // Acquire pairs with the buyer entry's inserting compare-and-swap.
@@ -1076,9 +1198,19 @@ SeatState SaleCore::Seat(SeatId seat) const {
     // the state word reads the same before and after.
     const uint64_t state = slot.state.load(std::memory_order_acquire);
     const BuyerId holder = slot.buyer.load(std::memory_order_acquire);
-    if (StateOf(state) == SlotState::kHeld && slot.state.load(std::memory_order_relaxed) == state) {
-      result.hold = MakeHoldId(tag_, GenerationOf(state), owner - 1);
-      result.buyer = holder;
+    PackedLine lines[kLinesPerHoldMax];
+    int line_count = 0;
+    if (!IsLive(StateOf(state)) || !ReadLines(slot, state, lines, line_count)) return result;
+    // The owner word may be stale (the slot moved on to a hold without this
+    // seat): name the hold only if its own lines hold the seat (defect 11).
+    for (int i = 0; i < line_count; ++i) {
+      if (!IsSeatRun(lines[i])) continue;
+      const SeatRun run = UnpackSeatRun(lines[i]);
+      if (run.word == word && bit >= run.first && bit < run.first + run.count) {
+        result.hold = MakeHoldId(tag_, GenerationOf(state), owner - 1);
+        result.buyer = holder;
+        break;
+      }
     }
   }
   return result;
@@ -1105,9 +1237,9 @@ size_t SaleCore::DrainEvents(absl::Span<Event> out) {
 
 size_t SaleCore::MemoryBytes() const {
   const size_t counters =
-      (config_.types.size() + config_.quotas.size() + config_.cycles.size()) * sizeof(StockCounter);
-  return sizeof(*this) + counters + slots_.MemoryBytes() + buyers_.MemoryBytes() +
-         (seats_ ? seats_->MemoryBytes() : 0) + idempotency_.MemoryBytes() +
+      (config_.types.size() + config_.quotas.size()) * sizeof(StockCounter) + cycles_.MemoryBytes();
+  return sizeof(*this) + counters + slots_.MemoryBytes() + expiry_.MemoryBytes() +
+         buyers_.MemoryBytes() + (seats_ ? seats_->MemoryBytes() : 0) + idempotency_.MemoryBytes() +
          (events_ ? events_->MemoryBytes() : 0) + stats_.MemoryBytes();
 }
 
@@ -1118,13 +1250,25 @@ size_t SaleCore::MemoryBytes() const {
 
 absl::StatusOr<std::unique_ptr<Sale>> Sale::Create(const SaleConfig& config) {
   if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
-  const uint32_t tag = internal::next_sale_tag.fetch_add(1, std::memory_order_relaxed) %
-                       (1u << internal::kSaleTagBits);
+  // Every bound is sized here, once: running out of memory is refused as a
+  // status, never a crash later, and never the OOM killer (Linux hands out
+  // memory it does not have; the constructors touch every page).
+  const size_t bytes = internal::SaleCore::PlannedBytes(config);
+  if (!internal::MemoryCanHold(bytes)) {
+    return absl::ResourceExhaustedError(absl::StrCat("Sale::Create: the configured bounds need ",
+                                                     bytes,
+                                                     " bytes, more than this process can get"));
+  }
+  const std::optional<internal::SaleTags::Lease> lease = internal::SaleTags::Acquire();
+  if (!lease) {
+    return absl::ResourceExhaustedError(
+        "Sale::Create: 8192 sales are alive in this process (HoldId tags)");
+  }
   try {
-    return std::unique_ptr<Sale>(new Sale(std::make_unique<internal::SaleCore>(config, tag)));
+    return std::unique_ptr<Sale>(new Sale(
+        std::make_unique<internal::SaleCore>(config, lease->tag, lease->first_generation)));
   } catch (const std::bad_alloc&) {
-    // Every bound is sized here, once: running out of memory is refused as
-    // a status, never a crash later.
+    internal::SaleTags::Release(lease->tag, lease->first_generation);
     return absl::ResourceExhaustedError(
         "Sale::Create: not enough memory for the configured bounds");
   }

@@ -15,15 +15,17 @@
 #ifndef HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 #define HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 
-#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "holdfast/sale.h"
+#include "lib/internal/atomic.h"
 #include "lib/internal/buyer_table.h"
+#include "lib/internal/cycle_windows.h"
 #include "lib/internal/event_queue.h"
+#include "lib/internal/expiry_index.h"
 #include "lib/internal/hold_slot.h"
 #include "lib/internal/idempotency_table.h"
 #include "lib/internal/seat_table.h"
@@ -74,6 +76,8 @@ struct HoldPlan {
   const BestAvailableRequest* best = nullptr;
   // With kSeatTaken: the first seat found taken.
   SeatId taken_seat = kNoSeat;
+  // Set when this plan's hold was made (not a repeated key's).
+  bool made = false;
 
   void AddTypeUnits(TypeId type, int32_t count) {
     int i = 0;
@@ -97,7 +101,16 @@ struct ClaimProgress {
 
 class SaleCore {
  public:
-  SaleCore(const SaleConfig& config, uint32_t tag);
+  // `tag` and `first_generation` come from a SaleTags lease, given back by
+  // the destructor.
+  SaleCore(const SaleConfig& config, uint32_t tag, uint64_t first_generation);
+  ~SaleCore();
+  SaleCore(const SaleCore&) = delete;
+  SaleCore& operator=(const SaleCore&) = delete;
+
+  // The bytes a sale of `config` allocates (an upper estimate), before any
+  // is: Create checks it against what the process can get.
+  static size_t PlannedBytes(const SaleConfig& config);
 
   HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options);
   HoldResult HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
@@ -155,33 +168,30 @@ class SaleCore {
   // The type and units of a slot line (a seat run's seats count as units of
   // its row's type).
   TypeUnits LineTypeUnits(PackedLine line) const;
-  // Where a wall-clock instant falls among the cycles.
-  struct CycleAt {
-    int index = -1;     // the last cycle opened at or before it, -1 for none
-    bool open = false;  // `index` has not closed yet
-    int ended = 0;      // cycles 0 .. ended - 1 are over
-  };
-  // Locates `wall` and seals every cycle that is over. The sealing is a lazy
-  // transition of shared state, so queries may do it too (hence const).
-  CycleAt LocateCycle(absl::Time wall) const;
-  Outcome CycleFor(absl::Time wall, int& cycle) const;
-  void AdvanceCycles(int target) const;
-  void GiveToCycle(int cycle, int64_t units) const;
+  // The cycle a Hold made now belongs to (sets `cycle`), or why none.
+  Outcome CycleFor(absl::Time wall, int& cycle);
 
   HoldResult HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                           int64_t now_ns);
+  // Claims the plan's stock and limits for the hold in `slot`, expiring dead
+  // holds in its way (I5); on kOk `progress` says what it holds.
+  Outcome ClaimWithRetries(HoldPlan& plan, BuyerEntry& entry, uint32_t slot,
+                           ClaimProgress& progress);
   Outcome ClaimStock(HoldPlan& plan, BuyerEntry& entry, uint32_t slot, ClaimProgress& progress);
   Outcome ClaimSeats(HoldPlan& plan, uint32_t slot, ClaimProgress& progress);
   Outcome ClaimBuyer(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
-  Outcome ClaimCycle(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
+  Outcome ClaimCycleUnits(const HoldPlan& plan, BuyerEntry& entry, ClaimProgress& progress);
   void UndoClaims(HoldPlan& plan, BuyerEntry& entry, const ClaimProgress& progress);
   // Whether `id`, read from the entry of (buyer, key), names a hold that
   // answers a repeated key: live, or confirmed. Sets `claiming` when a twin
   // request is still claiming stock for it. Expires it if it is dead.
-  bool KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t now_ns, bool& claiming);
+  // `foreign` when it names a live or confirmed hold of another (buyer, key)
+  // (a 64-bit hash collision): such an entry is not this key's.
+  bool KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id, int64_t now_ns, bool& claiming,
+                       bool& foreign);
   bool FindKeyedHold(BuyerId buyer, uint64_t key, int64_t now_ns, HoldId& found);
   // Result of taking the idempotency entry for a new hold.
-  enum class KeyClaim { kTaken, kTwinStands, kFull };
+  enum class KeyClaim { kTaken, kTwinStands, kTwinClaiming, kFull };
   KeyClaim ClaimKey(BuyerId buyer, uint64_t key, HoldId mine, int64_t now_ns, HoldId& twin,
                     IdempotencyEntry*& entry);
 
@@ -196,11 +206,23 @@ class SaleCore {
   // answers why not; `if_confirmed` for a hold already confirmed.
   Outcome EndByBuyer(HoldId hold, BuyerId buyer, SlotState to, Outcome if_confirmed);
   Resolved Resolve(HoldId hold, BuyerId buyer) const;
+  // Extend of the live hold `r` to `deadline_ns` (cut at the lifetime):
+  // true when written; false with `seen` the word that beat it.
+  bool ExtendLive(const Resolved& r, int64_t deadline_ns, int64_t lifetime_us, uint64_t& seen);
   bool RecentlyConfirmed(BuyerId buyer, HoldId hold) const;
+  // Copies the lines of the hold whose state word is `state`; false if the
+  // slot has moved on since (a seqlock read).
+  bool ReadLines(const Slot& slot, uint64_t state, PackedLine* lines, int& count) const;
   int64_t DeadlineNs(uint32_t index, uint64_t state) const;
-  // Takes the hold in `index` out of kHeld into `to` if the state word still
-  // is `state`; the winner ends it (gives units back unless confirming).
-  bool EndHeld(uint32_t index, uint64_t state, SlotState to, int64_t now_ns);
+  // Takes the hold in `index` out of its live state into `to` if the state
+  // word still is `state`; the winner ends it (gives units back unless
+  // confirming). A loser finds in `state` the word its compare-and-swap saw,
+  // so that it answers from the state that beat it (issue 10 defect 5).
+  bool EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t now_ns);
+  // The answer of a Confirm, Release or Extend of `hold` that found the word
+  // `state` of a later generation, or a final state of its own.
+  Outcome EndedAnswer(HoldId hold, BuyerId buyer, uint64_t state, int64_t deadline_ns,
+                      int64_t now_ns, Outcome if_confirmed) const;
   void ReturnUnits(const Slot& slot, BuyerEntry& entry);
   void Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns);
   // Whether a hold past its deadline could have caused `outcome`; when it
@@ -218,7 +240,9 @@ class SaleCore {
   };
   Reclaimed ReclaimExpired(int64_t now_ns);
   void Snapshot(const size_t* order, size_t n, int64_t* out) const;
-  void ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed);
+  // Scans one group: expires its dead holds and returns the earliest live
+  // deadline (µs), raising the group's bound when it can.
+  uint64_t ReclaimGroup(size_t group, int64_t now_ns, Reclaimed& reclaimed);
 
   const SaleConfig config_;
   const Clock* const clock_;
@@ -227,15 +251,12 @@ class SaleCore {
 
   std::unique_ptr<StockCounter[]> types_;
   std::unique_ptr<StockCounter[]> quotas_;
-  std::unique_ptr<StockCounter[]> cycles_;
   // quotas_of_type_[t] lists the quotas type t belongs to.
   std::vector<std::vector<uint8_t>> quotas_of_type_;
-  // The cycle whose predecessors are all sealed; moves forward only.
-  // Acquire/release: a thread that sees index k sees cycles 0..k-1 sealed.
-  // Mutable: sealing ended cycles is a lazy transition a query may make.
-  alignas(64) mutable Atomic<int32_t> current_cycle_{0};
+  CycleWindows cycles_;
 
   SlotTable slots_;
+  ExpiryIndex expiry_;
   BuyerTable buyers_;
   IdempotencyTable idempotency_;
   std::unique_ptr<SeatTable> seats_;  // nullptr without a seat map

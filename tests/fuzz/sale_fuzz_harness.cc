@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "holdfast/clock.h"
 #include "holdfast/sale.h"
 #include "lib/internal/hold_slot.h"
+#include "lib/internal/sale_tags.h"
+#include "lib/internal/slot_table.h"
 #include "tests/model/sale_model.h"
 
 namespace holdfast::fuzz {
@@ -242,11 +245,11 @@ std::string Describe(const Event& e) {
 // One run: a sale, its model, their clock, the handles seen so far and the trace.
 class Run {
  public:
-  Run(const SaleConfig& config, uint32_t tag, std::unique_ptr<Sale> sale, ManualClock& clock,
-      HoldId foreign)
+  Run(const SaleConfig& config, const model::ModelOptions& identity, std::unique_ptr<Sale> sale,
+      ManualClock& clock, HoldId foreign)
       : config_(config),
         sale_(std::move(sale)),
-        model_(config, {.identity = model::IdentityMode::kExact, .tag = tag}),
+        model_(config, identity),
         clock_(clock),
         epoch_ns_(clock.MonotonicNanos()),
         foreign_(foreign) {
@@ -510,9 +513,8 @@ bool Run::Step(ByteReader& in) {
   return ok && CompareCounters();
 }
 
-// The tag the next sale will get: sales take consecutive tags (mod 2^13), so make a throwaway
-// sale, learn its tag from a hold, and add one. Single-threaded callers only.
-uint32_t NextSaleTag(HoldId& foreign) {
+// A HoldId of another sale (a throwaway one, ended before the sale under test is made).
+HoldId ForeignHoldId() {
   SaleConfig probe;
   probe.types = {{.name = "probe", .capacity = 1}};
   probe.holds_max = 64;  // small tables: this runs once per input
@@ -520,8 +522,21 @@ uint32_t NextSaleTag(HoldId& foreign) {
   probe.idempotency_keys_max = 0;
   std::unique_ptr<Sale> sale = std::move(*Sale::Create(probe));
   const HoldLine line{.type = 0, .quantity = 1};
-  foreign = sale->Hold(1, absl::MakeConstSpan(&line, 1)).id;
-  return (internal::TagOf(foreign) + 1) % (1u << internal::kSaleTagBits);
+  return sale->Hold(1, absl::MakeConstSpan(&line, 1)).id;
+}
+
+// How the library will make the next sale's ids: its tag and first generation (the tag lease,
+// lib/internal/sale_tags.h) and where this thread's slot allocation starts. Single-threaded
+// callers only.
+model::ModelOptions NextSaleIdentity() {
+  const std::optional<internal::SaleTags::Lease> lease = internal::SaleTags::PeekNext();
+  model::ModelOptions options{.identity = model::IdentityMode::kExact};
+  if (lease) {
+    options.tag = lease->tag;
+    options.first_generation = lease->first_generation;
+  }
+  options.slot_cursor = internal::SlotTable::CursorOfThisThread();
+  return options;
 }
 
 }  // namespace
@@ -532,8 +547,8 @@ bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure) {
   ManualClock clock(kNoon + absl::Minutes(20 * (in.Below(8) - 2)));
   config.clock = &clock;
   const bool model_valid = model::SaleModel::Validate(config).ok();
-  HoldId foreign;
-  const uint32_t tag = NextSaleTag(foreign);
+  const HoldId foreign = ForeignHoldId();
+  const model::ModelOptions identity = NextSaleIdentity();
   absl::StatusOr<std::unique_ptr<Sale>> sale = Sale::Create(config);
   if (sale.ok() != model_valid) {
     *failure = absl::StrCat("Create: library says ", sale.status().ToString(), ", model says ",
@@ -542,7 +557,7 @@ bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure) {
   }
   // The exact model places holds in a single group of 64 slots (sale_model.h).
   if (!sale.ok() || config.holds_max != 64) return true;
-  Run run(config, tag, std::move(*sale), clock, foreign);
+  Run run(config, identity, std::move(*sale), clock, foreign);
   for (int step = 0; step < 256 && !in.Done(); ++step) {
     if (!run.Step(in)) {
       *failure = run.trace();

@@ -26,7 +26,7 @@ uint32_t TagOf(HoldId id) {
 uint64_t GenerationOf(HoldId id) { return (id.value >> kSlotBits) & kGenerationMask; }
 uint32_t SlotOf(HoldId id) { return static_cast<uint32_t>(id.value & ((1u << kSlotBits) - 1)); }
 
-int64_t CeilMicros(int64_t ns) { return (ns + 999) / 1000; }
+int64_t FloorMicros(int64_t ns) { return ns / 1000; }
 
 // The library keeps a buyer's held + bought units in 39 bits and refuses past it.
 constexpr int64_t kClaimUnitsMax = (int64_t{1} << 39) - 1;
@@ -105,7 +105,11 @@ SaleModel::SaleModel(const SaleConfig& config, ModelOptions options)
       type_held_ever_(config.types.size()),
       outcomes_(kOutcomeCount) {
   for (size_t c = 0; c < config.cycles.size(); ++c) cycle_left_[c] = config.cycles[c].allotment;
-  if (options.identity == IdentityMode::kExact) slots_.resize(config.holds_max);
+  if (options.identity == IdentityMode::kExact) {
+    slots_.resize(config.holds_max);
+    for (SlotRecord& slot : slots_) slot.generation = options.first_generation;
+    slot_cursor_ = options.slot_cursor;
+  }
 }
 
 void SaleModel::SetTime(int64_t now_ns, absl::Time wall) {
@@ -176,14 +180,23 @@ int64_t SaleModel::BuyerCycleUnits(BuyerId buyer, int cycle) const {
 // Cycles: a cycle runs from its opens_at to its closes_at or the next opens_at. Once over it is
 // sealed: its unsold allotment moves to the next cycle when it rolls over, or is gone.
 
-SaleModel::CycleAt SaleModel::LocateCycle(absl::Time wall) {
+// Where the wall clock stands, raised to the floors Holds left (a cycle seen open stays the
+// floor; sealed cycles stay over): a wall clock stepped back never moves the sale back. Writes
+// nothing, so queries use it as they are.
+SaleModel::CycleAt SaleModel::LocateCycle(absl::Time wall) const {
   CycleAt at;
   for (size_t c = 0; c < config_.cycles.size(); ++c) {
     if (config_.cycles[c].opens_at <= wall) at.index = static_cast<int>(c);
   }
   at.open = at.index >= 0 && wall < config_.cycles[at.index].closes_at;
   at.ended = at.index < 0 ? 0 : (at.open ? at.index : at.index + 1);
-  SealThrough(at.ended);
+  if (at.index < seen_open_ - 1) {
+    at.index = seen_open_ - 1;
+    at.open = true;
+  }
+  at.ended = std::max(at.ended, sealed_through_);
+  if (at.index < at.ended) at.open = false;
+  if (at.index < at.ended - 1) at.index = at.ended - 1;
   return at;
 }
 
@@ -213,15 +226,14 @@ Outcome SaleModel::CycleForHold(int& cycle) {
   cycle = -1;
   if (config_.cycles.empty()) return Outcome::kOk;
   const CycleAt at = LocateCycle(wall_);
-  if (at.index < 0) return Outcome::kNotOpen;
-  if (!at.open) {
-    return at.index + 1 == static_cast<int>(config_.cycles.size()) ? Outcome::kClosed
-                                                                   : Outcome::kNotOpen;
+  if (at.open) seen_open_ = std::max(seen_open_, at.index + 1);
+  SealThrough(at.ended);
+  if (at.open) {
+    cycle = at.index;
+    return Outcome::kOk;
   }
-  // The wall clock stepped back into a cycle that already ended: it stays ended.
-  if (at.index < sealed_through_) return Outcome::kClosed;
-  cycle = at.index;
-  return Outcome::kOk;
+  return at.index + 1 >= static_cast<int>(config_.cycles.size()) ? Outcome::kClosed
+                                                                 : Outcome::kNotOpen;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +256,7 @@ bool SaleModel::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
   if (plan.units > config_.units_per_hold_max) return false;
   const absl::Duration ttl =
       options.ttl == absl::ZeroDuration() ? config_.hold_ttl_default : options.ttl;
-  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) return false;
+  if (ttl < absl::Microseconds(1) || ttl > config_.hold_lifetime_max) return false;
   plan.ttl_ns = absl::ToInt64Nanoseconds(ttl);
   plan.key = options.idempotency_key;
   return plan.key == 0 || config_.idempotency_keys_max > 0;
@@ -252,13 +264,12 @@ bool SaleModel::PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines,
 
 std::vector<ClaimStep> SaleModel::Steps(BuyerId buyer, const Plan& plan, int cycle) const {
   std::vector<ClaimStep> steps;
-  steps.push_back({ClaimStep::kBuyer, static_cast<int64_t>(buyer), plan.units});
-  if (cycle >= 0) {
-    if (config_.cycles[cycle].per_buyer_max > 0) {
-      steps.push_back({ClaimStep::kCycleBuyer, cycle, plan.units});
-    }
-    steps.push_back({ClaimStep::kCycle, cycle, plan.units});
+  // The buyer's cycle limit first, then its sale-wide word (lib/sale.cc ClaimStock).
+  if (cycle >= 0 && config_.cycles[cycle].per_buyer_max > 0) {
+    steps.push_back({ClaimStep::kCycleBuyer, cycle, plan.units});
   }
+  steps.push_back({ClaimStep::kBuyer, static_cast<int64_t>(buyer), plan.units});
+  if (cycle >= 0) steps.push_back({ClaimStep::kCycle, cycle, plan.units});
   for (const auto& [type, quantity] : plan.lines)
     steps.push_back({ClaimStep::kType, type, quantity});
   for (const auto& [type, quantity] : plan.lines) {
@@ -283,6 +294,8 @@ Outcome SaleModel::CheckClaims(BuyerId buyer, const Plan& plan, int cycle,
       BuyerId other_buyer = 0;
       for (const ClaimStep& s : other.claims) {
         if (s.kind == ClaimStep::kBuyer) other_buyer = static_cast<BuyerId>(s.index);
+      }
+      for (const ClaimStep& s : other.claims) {
         if (s.kind != step.kind || s.index != step.index) continue;
         if (s.kind == ClaimStep::kCycleBuyer && other_buyer != owner) continue;
         units += s.units;
@@ -382,9 +395,10 @@ HoldId SaleModel::StandingKeyedHold(BuyerId buyer, uint64_t key) {
   return KeyedHoldStands(buyer, key, entry->second) ? entry->second : HoldId{};
 }
 
-// Takes a hold slot (kExact: the lowest free one; kLoose: only the bound is kept) and the key's
-// entry. False, with nothing taken, when either table is full.
-bool SaleModel::TakeSlot(BuyerId buyer, uint64_t key, int& slot) {
+// Takes a hold slot (kExact: the first free one after the last slot taken, round the group, as
+// the library's Allocate; kLoose: only the bound is kept). False, with nothing taken, when the
+// table is full.
+bool SaleModel::TakeSlot(BuyerId buyer, int& slot) {
   slot = -1;
   auto live = [&] {
     return std::count_if(holds_.begin(), holds_.end(),
@@ -394,9 +408,13 @@ bool SaleModel::TakeSlot(BuyerId buyer, uint64_t key, int& slot) {
     return false;
   }
   if (options_.identity == IdentityMode::kExact) {
-    for (size_t s = 0; s < slots_.size() && slot < 0; ++s) {
-      if (!slots_[s].occupied) slot = static_cast<int>(s);
+    const size_t n = slots_.size();
+    const size_t start = (slot_cursor_ + 1) % 64;
+    for (size_t step = 0; step < 64 && slot < 0; ++step) {
+      const size_t s = (start + step) % 64;
+      if (s < n && !slots_[s].occupied) slot = static_cast<int>(s);
     }
+    slot_cursor_ = static_cast<uint32_t>(slot);
     SlotRecord& record = slots_[slot];
     if (!record.free_state) ++record.generation;
     record.free_state = false;
@@ -404,13 +422,13 @@ bool SaleModel::TakeSlot(BuyerId buyer, uint64_t key, int& slot) {
     record.hold = -1;
     record.buyer = buyer;
   }
-  if (key != 0 && keys_.count({buyer, key}) == 0 &&
-      keys_.size() >= static_cast<size_t>(config_.idempotency_keys_max)) {
-    DropSlot(slot);  // the generation is spent all the same
-    return false;
-  }
-  if (key != 0) keys_[{buyer, key}] = HoldId{};
   return true;
+}
+
+// Whether a new key can be remembered: keys are taken only by holds that got their stock.
+bool SaleModel::KeyRoom(BuyerId buyer, uint64_t key) const {
+  return key == 0 || keys_.count({buyer, key}) != 0 ||
+         keys_.size() < static_cast<size_t>(config_.idempotency_keys_max);
 }
 
 void SaleModel::DropSlot(int slot) {
@@ -428,7 +446,7 @@ HoldResult SaleModel::Create(BuyerId buyer, const Plan& plan, int cycle, int slo
   hold.units = plan.units;
   hold.cycle = cycle;
   hold.created_ns = now_ns_;
-  hold.deadline_ns = now_ns_ + CeilMicros(plan.ttl_ns) * 1000;
+  hold.deadline_ns = now_ns_ + FloorMicros(plan.ttl_ns) * 1000;
   hold.key = plan.key;
   holds_.push_back(hold);
   if (cycle >= 0) cycle_left_[cycle] -= plan.units;  // what this cycle released to the hold
@@ -459,10 +477,12 @@ HoldResult SaleModel::Hold(BuyerId buyer, absl::Span<const HoldLine> lines,
     buyers_[buyer];  // tracked from its first valid Hold in an open window, even a failing one
   }
   int slot = -1;
-  if (!TakeSlot(buyer, plan.key, slot)) return {Count(Outcome::kHoldTableFull), {}};
-  const Outcome outcome = ClaimWithRetry(buyer, plan, cycle);
+  if (!TakeSlot(buyer, slot)) return {Count(Outcome::kHoldTableFull), {}};
+  Outcome outcome = ClaimWithRetry(buyer, plan, cycle);
+  // The key after the stock: a failed Hold leaves no key behind (I2).
+  if (outcome == Outcome::kOk && !KeyRoom(buyer, plan.key)) outcome = Outcome::kHoldTableFull;
   if (outcome != Outcome::kOk) {
-    DropSlot(slot);
+    DropSlot(slot);  // the generation is spent all the same
     return {Count(outcome), {}};
   }
   return Create(buyer, plan, cycle, slot, fresh_id);
@@ -495,7 +515,7 @@ Outcome SaleModel::HoldWithInFlight(BuyerId buyer, absl::Span<const HoldLine> li
     buyers_[buyer];
   }
   int slot = -1;
-  if (!TakeSlot(buyer, plan.key, slot)) return Count(Outcome::kHoldTableFull);
+  if (!TakeSlot(buyer, slot)) return Count(Outcome::kHoldTableFull);
   DropSlot(slot);
   // Where a dead hold could matter, the library answers short only after a reclaim.
   ClaimStep failed;
@@ -503,6 +523,7 @@ Outcome SaleModel::HoldWithInFlight(BuyerId buyer, absl::Span<const HoldLine> li
   if (DeadHoldsMayMatter(outcome, buyer, failed) && ExpireDead(now_ns_) > 0) {
     outcome = CheckClaims(buyer, plan, cycle, in_flight);
   }
+  if (outcome == Outcome::kOk && !KeyRoom(buyer, plan.key)) outcome = Outcome::kHoldTableFull;
   return Count(outcome);
 }
 
@@ -597,10 +618,11 @@ Outcome SaleModel::ExtendResolved(const Resolved& r, HoldId id, BuyerId buyer, a
         End(r.hold, HoldState::kExpired, now_ns_);
         return Outcome::kExpired;
       }
-      // now + ttl, cut at creation + hold_lifetime_max (whole microseconds, as the library).
+      // now + ttl, cut at creation + hold_lifetime_max, in whole microseconds rounded down
+      // (as the library: a hold may end up to 1 us early, never late), at least 1.
       const int64_t lifetime_us = absl::ToInt64Microseconds(config_.hold_lifetime_max);
-      const int64_t offset_us = std::min(
-          CeilMicros(now_ns_ + absl::ToInt64Nanoseconds(ttl) - hold.created_ns), lifetime_us);
+      const int64_t offset_us = std::clamp<int64_t>(
+          FloorMicros(now_ns_ + absl::ToInt64Nanoseconds(ttl) - hold.created_ns), 1, lifetime_us);
       hold.deadline_ns = hold.created_ns + offset_us * 1000;
       return Outcome::kOk;
     }
@@ -633,7 +655,7 @@ Answer SaleModel::Release(HoldId id, BuyerId buyer) {
 }
 
 Answer SaleModel::Extend(HoldId id, BuyerId buyer, absl::Duration ttl) {
-  if (ttl <= absl::ZeroDuration() || ttl > config_.hold_lifetime_max) {
+  if (ttl < absl::Microseconds(1) || ttl > config_.hold_lifetime_max) {
     const Outcome o = Count(Outcome::kInvalidArgument);
     return {o, o};
   }
@@ -732,8 +754,18 @@ int64_t SaleModel::QuotaAvailable(int quota) const {
 
 int64_t SaleModel::CycleAvailable(int cycle) {
   if (cycle < 0 || static_cast<size_t>(cycle) >= config_.cycles.size()) return 0;
-  const CycleAt at = LocateCycle(wall_);
-  return cycle < at.ended ? 0 : cycle_left_[cycle];
+  return CycleRoom(cycle, LocateCycle(wall_));
+}
+
+// What a cycle can still release at `at`, with the leftovers of ended cycles that roll into it
+// but that no Hold has sealed yet (what the next Hold will find).
+int64_t SaleModel::CycleRoom(int cycle, const CycleAt& at) const {
+  if (cycle < at.ended) return 0;
+  int64_t room = cycle_left_[cycle];
+  for (int c = cycle - 1; c >= 0 && c < at.ended && config_.cycles[c].rollover; --c) {
+    room += cycle_left_[c];  // 0 once sealed
+  }
+  return room;
 }
 
 int SaleModel::CurrentCycle() {
@@ -752,8 +784,8 @@ int64_t SaleModel::Available(TypeId type) {
     }
   }
   if (!config_.cycles.empty()) {
-    const int cycle = CurrentCycle();
-    available = cycle < 0 ? 0 : std::min(available, cycle_left_[cycle]);
+    const CycleAt at = LocateCycle(wall_);
+    available = at.open ? std::min(available, CycleRoom(at.index, at)) : 0;
   }
   return available;
 }

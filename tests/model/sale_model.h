@@ -14,14 +14,18 @@
 //
 // Where the headers leave a choice open, the model makes the library's choice and says so at the
 // function; the list, for review:
-//   - Hold checks its claims in the order of lib/internal/sale_core.h (buyer's live holds, buyer's
-//     units, buyer's units in the cycle, the cycle's allotment, the types in the order the lines
-//     first name them, then their quotas): the first short one names the outcome.
-//   - A hold's deadline is its creation plus the ttl rounded up to whole microseconds (config.h:
-//     "kept as microseconds after its creation"); Extend cuts at hold_lifetime_max rounded down.
+//   - Hold checks its claims in the order of lib/sale.cc ClaimStock (buyer's units in the cycle,
+//     buyer's live holds, buyer's units, the cycle's allotment, the types in the order the lines
+//     first name them, then their quotas): the first short one names the outcome. An
+//     idempotency key is remembered only once the claims succeeded; a full key table then
+//     answers kHoldTableFull.
+//   - A hold's deadline is its creation plus the ttl in whole microseconds rounded down (a hold
+//     may end up to 1 us early, never late); a ttl under 1 us is invalid. Extend likewise, cut at
+//     hold_lifetime_max rounded down.
 //   - Ids (IdentityMode::kExact): a HoldId is [tag: 13 | generation: 27 | slot: 24]; a hold takes
-//     the lowest free slot (one group of 64 slots: holds_max must be 64 in this mode), a slot's
-//     generation starts at 1 and moves on when the slot is taken after a hold (or a failed
+//     the first free slot after the one taken last, round the group (one group of 64 slots:
+//     holds_max must be 64 in this mode), a slot's generation starts at the sale's first
+//     generation and moves on when the slot is taken after a hold (or a failed
 //     hold) ended in it. A failed Hold spends its slot's generation. An id whose slot still holds
 //     its ended hold answers for that hold (kExpired, kNotOwner, ...); once the slot is reused
 //     it is unknown, unless the buyer's last 3 confirmations name it (ConfirmMode).
@@ -30,8 +34,9 @@
 //     claim is short (kSoldOut, kBuyerLimit, kTooManyHolds) where a dead hold could matter (the
 //     buyer has holds, for its limits; the short type has held units, for a type), which
 //     expires every dead hold and tries once more.
-//   - Ended cycles are sealed lazily, by Hold and the cycle queries (Available, CycleAvailable,
-//     CurrentCycle), which matters only when the wall clock is later stepped back.
+//   - Ended cycles are sealed lazily, by Hold only; queries write nothing. The sale's position
+//     among the cycles never moves back: a cycle a Hold found open stays the floor, and sealed
+//     cycles stay over, however the wall clock is stepped back.
 #ifndef HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 #define HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 
@@ -69,6 +74,10 @@ enum class IdentityMode {
 struct ModelOptions {
   IdentityMode identity = IdentityMode::kExact;
   uint32_t tag = 0;  // kExact: the sale tag the library put in its ids
+  // kExact: the generation the sale's slots start at (lib/internal/sale_tags.h), and the
+  // allocating thread's slot cursor when the sale was made (lib/internal/slot_table.cc).
+  uint64_t first_generation = 1;
+  uint32_t slot_cursor = 0;
 };
 
 // The answer of Confirm, Release or Extend. `also` is a second acceptable outcome (kLoose only,
@@ -198,7 +207,8 @@ class SaleModel {
     bool open = false;
     int ended = 0;
   };
-  CycleAt LocateCycle(absl::Time wall);
+  CycleAt LocateCycle(absl::Time wall) const;
+  int64_t CycleRoom(int cycle, const CycleAt& at) const;
   Outcome CycleForHold(int& cycle);
   void SealThrough(int target);
   void GiveToCycle(int cycle, int64_t units);
@@ -219,7 +229,8 @@ class SaleModel {
   Outcome ClaimWithRetry(BuyerId buyer, const Plan& plan, int cycle);
   bool KeyedHoldStands(BuyerId buyer, uint64_t key, HoldId id);
   HoldId StandingKeyedHold(BuyerId buyer, uint64_t key);
-  bool TakeSlot(BuyerId buyer, uint64_t key, int& slot);
+  bool TakeSlot(BuyerId buyer, int& slot);
+  bool KeyRoom(BuyerId buyer, uint64_t key) const;
   void DropSlot(int slot);
   HoldResult Create(BuyerId buyer, const Plan& plan, int cycle, int slot, HoldId fresh_id);
 
@@ -243,7 +254,9 @@ class SaleModel {
   std::map<std::pair<BuyerId, uint64_t>, HoldId> keys_;  // (buyer, key) -> latest hold, 0 none
   std::vector<int64_t> cycle_left_;                      // units each cycle can still release
   std::vector<bool> cycle_sealed_;
-  int sealed_through_ = 0;  // cycles before this one are sealed
+  int sealed_through_ = 0;    // cycles before this one are sealed
+  uint32_t slot_cursor_ = 0;  // kExact: the slot taken last
+  int seen_open_ = 0;         // one more than the highest cycle a Hold found open
 
   // History counters (they are not recomputable from the records: they count what happened).
   std::vector<int64_t> type_sold_, type_released_, type_expired_, type_held_ever_;
