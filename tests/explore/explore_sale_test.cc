@@ -191,7 +191,7 @@ TEST(ExploreSaleTest, GeneralAdmissionPct) {
 }
 
 TEST(ExploreSaleTest, GeneralAdmissionRandom) {
-  ExploreFlavor("general admission, random", Flavor::kPlain, Strategy::kRandom, Programs(20), 50);
+  ExploreFlavor("general admission, random", Flavor::kPlain, Strategy::kRandom, Programs(10), 50);
 }
 
 // Random, not PCT: two Holds with one key make one hold, the second waiting
@@ -252,7 +252,7 @@ TEST(ExploreSaleTest, SmallRaceBoundedExhaustive) {
   const ExploreSummary s =
       Explore([] { return std::make_unique<SmallRace>(); },
               {.strategy = Strategy::kExhaustive, .preemption_bound = 2},
-              SchedulesFromEnv(20000));
+              SchedulesFromEnv(5000));
   EXPECT_EQ(s.failures, 0) << s.first_failure;
   std::printf("%s\n", DescribeSummary("small race, exhaustive (2 preemptions)", s).c_str());
 }
