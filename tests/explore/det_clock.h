@@ -37,10 +37,12 @@ class DetClock final : public Clock {
     // with acquire/release, which orders every reading after the last Advance.
     const int64_t now = monotonic_ns_.load(std::memory_order_relaxed);
     last_read_ = now;
+    read_since_point_ = true;
     return now;
   }
   absl::Time WallNow() const override {
     internal::det::Point();
+    read_since_point_ = true;
     // Relaxed: as above.
     return absl::FromUnixNanos(wall_ns_.load(std::memory_order_relaxed));
   }
@@ -68,12 +70,22 @@ class DetClock final : public Clock {
   // The last MonotonicNanos() this thread read from any DetClock.
   static int64_t LastMonotonicRead() { return last_read_; }
 
+  // Whether the step this thread made since its last scheduling point was a
+  // clock reading (not an atomic operation of the core); clears the answer.
+  // For Scenario::AtPoint.
+  static bool TakeReadSincePoint() {
+    const bool read = read_since_point_;
+    read_since_point_ = false;
+    return read;
+  }
+
  private:
   // std::atomic, not internal::Atomic: the clock's own words are not
   // scheduling points (the reading is, once, above).
   std::atomic<int64_t> monotonic_ns_{0};
   std::atomic<int64_t> wall_ns_;
   static inline thread_local int64_t last_read_ = 0;
+  static inline thread_local bool read_since_point_ = false;
 };
 
 }  // namespace holdfast::explore

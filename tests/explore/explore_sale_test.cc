@@ -479,23 +479,38 @@ TEST(ExploreSaleTest, FrozenThreadNeverBlocksAdmissionOrAKeyTwin) {
   EXPECT_TRUE(s.blocked.empty()) << s.blocked.size() << " blockings, listed above";
 }
 
-TEST(ExploreSaleTest, FrozenThreadNeverBlocksRandomPrograms) {
+void FreezeRandomPrograms(const char* what, Flavor flavor, int64_t programs) {
   ExploreSummary total;
-  const int64_t programs = Programs(4);
   for (int64_t p = 0; p < programs; ++p) {
     const uint64_t program_seed = SeedFromEnv(1) + static_cast<uint64_t>(p);
     const ExploreSummary s = ExploreFreezes(
-        [&] { return std::make_unique<RandomSaleScenario>(program_seed, Flavor::kPlain); },
+        [&] { return std::make_unique<RandomSaleScenario>(program_seed, flavor); },
         {.seed = program_seed, .op_step_bound = 5000}, 3);
-    EXPECT_EQ(s.failures, 0) << "program " << program_seed << ": " << s.first_failure;
+    EXPECT_EQ(s.failures, 0) << what << ", program " << program_seed << ": " << s.first_failure;
     total.schedules += s.schedules;
     total.seconds += s.seconds;
     total.steps += s.steps;
     for (const Blocked& b : s.blocked) total.blocked.push_back(b);
   }
   total.per_second = total.seconds > 0 ? total.schedules / total.seconds : 0;
-  ReportFreezes("freeze, random general-admission programs", total);
+  ReportFreezes(what, total);
   EXPECT_TRUE(total.blocked.empty()) << total.blocked.size() << " blockings, listed above";
+}
+
+TEST(ExploreSaleTest, FrozenThreadNeverBlocksRandomPrograms) {
+  FreezeRandomPrograms("freeze, random general-admission programs", Flavor::kPlain, Programs(4));
+}
+
+TEST(ExploreSaleTest, FrozenThreadNeverBlocksKeyedPrograms) {
+  FreezeRandomPrograms("freeze, random programs with keys", Flavor::kKeys, Programs(2));
+}
+
+TEST(ExploreSaleTest, FrozenThreadNeverBlocksCyclePrograms) {
+  FreezeRandomPrograms("freeze, random programs with a cycle", Flavor::kCycle, Programs(2));
+}
+
+TEST(ExploreSaleTest, FrozenThreadNeverBlocksSeatPrograms) {
+  FreezeRandomPrograms("freeze, random seat programs", Flavor::kSeats, Programs(3));
 }
 
 }  // namespace

@@ -228,15 +228,34 @@ class LoserResolves final : public SaleScenario {
   std::vector<ThreadProgram> Threads() override {
     return {{ConfirmOp(0)}, {SweepOp()}, {HoldOp(2, 3, 1, absl::Minutes(1))}};
   }
+  // Confirm may answer kUnknownHold only if C's Hold could have taken the
+  // slot before Confirm first looked at it: so kExpired is owed when
+  // Confirm's first atomic step came before C's first step of any kind.
+  void AtPoint(int thread) override {
+    const bool clock_read = DetClock::TakeReadSincePoint();
+    ++points_[thread];
+    if (thread == 0 && !decided_ && points_[0] >= 2 && !clock_read) {
+      decided_ = true;
+      confirm_looked_first_ = points_[2] < 2;
+    }
+  }
   std::string CheckEnd() override {
     for (const Answer& a : answers_) {
-      if (a.op == "Confirm" && a.outcome != Outcome::kExpired) {
+      if (a.op != "Confirm") continue;
+      if (a.outcome != Outcome::kExpired &&
+          (confirm_looked_first_ || a.outcome != Outcome::kUnknownHold)) {
         return absl::StrCat("Confirm of the expired hold answered ", OutcomeText(a.outcome),
-                            ", not kExpired");
+                            ", not kExpired, though it saw the hold before its slot could be ",
+                            "reused");
       }
     }
     return SaleScenario::CheckEnd();
   }
+
+ private:
+  int points_[3] = {0, 0, 0};
+  bool decided_ = false;
+  bool confirm_looked_first_ = false;
 };
 
 TEST(ExploreTeethTest, LoserOfTheEndRaceAnswersFromWhatItSaw) {
@@ -245,13 +264,24 @@ TEST(ExploreTeethTest, LoserOfTheEndRaceAnswersFromWhatItSaw) {
               {.strategy = Strategy::kPct, .seed = 1}, 3000, 500);
 }
 
-// Defect 12: a Sweep paused mid-scan while hold+release pairs churn the same
-// group raises the hint with a stale version; a hold left to die is then
-// skipped and a Hold of the only unit answers kSoldOut.
+// Defect 12: a Sweep paused mid-scan while holds are created in the same
+// group raises the hint with a stale version that matches again after
+// wrap-around (the reverted protocol's version is two bits wide: it wraps
+// after four creations, as the 16-bit one did after 65,536). Set-up: a dead
+// hold D keeps the group's bound low, so new holds leave the bound's deadline
+// as it was and only bump the version. Threads: 3 hold+release pairs and a
+// hold L left to die (4 creations); a Sweep (expires D, may miss L); the
+// clock (+2 min, so L dies). Afterwards, with L dead, a Hold of both units
+// must not answer kSoldOut.
 class HintVersion final : public SaleScenario {
  public:
-  static constexpr int kPairs = 8;
-  HintVersion() : SaleScenario(Units(1)) {}
+  static constexpr int kPairs = 3;
+  HintVersion() : SaleScenario(Units(2)) {
+    const HoldLine line{.type = 0, .quantity = 1};
+    const HoldResult d = sale_->Hold(9, {&line, 1}, {.ttl = absl::Minutes(1)});
+    made_.emplace(d.id.value, Made{9, {{0, 1}}});
+    clock_.Advance(absl::Minutes(2));
+  }
   std::vector<ThreadProgram> Threads() override {
     ThreadProgram churn;
     for (int i = 0; i < kPairs; ++i) {
@@ -271,13 +301,13 @@ class HintVersion final : public SaleScenario {
   std::string CheckEnd() override {
     if (last_read_ >= 0 &&
         last_read_ + absl::ToInt64Nanoseconds(absl::Minutes(1)) <= clock_.PeekMonotonic()) {
-      const HoldLine line{.type = 0, .quantity = 1};
+      const HoldLine line{.type = 0, .quantity = 2};
       const HoldResult b = sale_->Hold(2, {&line, 1}, {.ttl = absl::Minutes(1)});
       if (!b.ok()) {
-        return absl::StrCat("I5: the only unit sits in a dead hold, yet Hold answered ",
+        return absl::StrCat("I5: every hold is dead, yet a Hold of both units answered ",
                             OutcomeText(b.outcome));
       }
-      made_.emplace(b.id.value, Made{2, {{0, 1}}});
+      made_.emplace(b.id.value, Made{2, {{0, 2}}});
     }
     return SaleScenario::CheckEnd();
   }

@@ -63,6 +63,9 @@ class Scenario {
   // thread is paused between two atomic operations; runs on the thread that
   // reached the point with its scheduling hook off. "" or the violation.
   virtual std::string CheckStep() { return ""; }
+  // Called first at every scheduling point, on the thread that reached it
+  // (`thread`), with its hook off: what that thread did before it is done.
+  virtual void AtPoint(int thread) { (void)thread; }
   // Checked once every thread has finished, from the test thread.
   virtual std::string CheckEnd() { return ""; }
 };
@@ -106,6 +109,7 @@ struct ScheduleResult {
   std::vector<int64_t> thread_points;  // scheduling points per thread
   std::vector<Blocked> blocked;        // freeze mode
   bool froze = false;                  // freeze mode: the freeze point was reached
+  bool diverged = false;  // kExhaustive: the replayed prefix took another path
 };
 
 struct ExploreSummary {
@@ -118,6 +122,13 @@ struct ExploreSummary {
   double per_second = 0;
   int64_t steps = 0;          // scheduling points over all schedules
   int64_t pct_steps = 0;      // the k used
+  // kExhaustive: schedules whose replayed prefix took another path, because
+  // process-wide state of the library (per-thread slot cursors seeded from a
+  // global counter) carries over from one schedule to the next. The search
+  // goes on from the new path, so "exhausted" is then approximate; for the
+  // same reason a rerun from a printed seed may differ until the library
+  // offers a reset of that state in the deterministic build.
+  int64_t diverged = 0;
   std::vector<Blocked> blocked;
 };
 
@@ -128,8 +139,9 @@ ExploreSummary Explore(const ScenarioFactory& factory, const ExploreOptions& opt
 
 // Freeze mode over a whole scenario: a reference schedule (random, `seed`)
 // counts each thread's scheduling points; then every thread is frozen in turn
-// at every `stride`-th of its points (random schedules from `seed`). Returns
-// the distinct blockings found (by blocked operation and frozen stack).
+// at every `stride`-th of its points (every 4 * stride-th under a sanitizer;
+// random schedules from `seed`). Returns the distinct blockings found (by
+// blocked operation and both stacks).
 ExploreSummary ExploreFreezes(const ScenarioFactory& factory, const ExploreOptions& options,
                               int64_t stride);
 
