@@ -94,7 +94,7 @@ size_t SaleCore::PlannedBytes(const SaleConfig& config) {
          groups * (sizeof(SlotGroup) + sizeof(DeadlineBound)) +
          BuyerTable::PlannedBytes(config.buyers_max) +
          IdempotencyTable::PlannedBytes(config.idempotency_keys_max) +
-         static_cast<size_t>(config.events_max + 1) * 64 +
+         static_cast<size_t>(config.events_max) * 9 * 48 + 4096 +
          StripedCounters::kStripes * (kStatTypeBase + kStatsPerType * config.types.size()) * 8 +
          SeatBytesPlanned(config.seat_map);
 }
@@ -868,6 +868,14 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
     stats_.Add(kStatHoldsConfirmed, 1);
   } else {
     ReturnUnits(slot, entry);
+    if (!HOLDFAST_REVERTED(kRevertRetiredSlot)) {
+      // Every unit is back: say so at once, so that a short Hold waiting for
+      // them stops waiting here, before the statistics and the event (the
+      // window of its wait ends with ReturnUnits; INVARIANT1's marks).
+      // Release: pairs with the scans' acquire loads; we alone write the word
+      // now (INVARIANT3).
+      slot.state.store(PackState(to, generation, kEndedMark), std::memory_order_release);
+    }
     const bool expired = to == SlotState::kExpired;
     stats_.Add(expired ? kStatHoldsExpired : kStatHoldsReleased, 1);
     type_stat = expired ? kTypeExpired : kTypeReleased;

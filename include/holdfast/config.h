@@ -48,7 +48,8 @@ inline constexpr int64_t kCyclePerBuyerMax = kCapacityMax;
 inline constexpr int32_t kHoldsMax = 1 << 24;   // 1 GiB of slots; a HoldId has 24 slot bits
 inline constexpr int32_t kBuyersMax = 1 << 24;  // at most 192 bytes a buyer
 inline constexpr int32_t kIdempotencyKeysMax = 1 << 24;  // at most 64 bytes a key
-inline constexpr int32_t kEventsMax = 65534;  // Boost.Lockfree fixed-size queues index with 16 bits
+// Bounds the event queue's memory: 9 rings x 48 bytes x 65534 = 27 MiB.
+inline constexpr int32_t kEventsMax = 65534;
 // A hold's deadline is kept as microseconds after its creation in 34 bits.
 inline constexpr absl::Duration kHoldLifetimeMax = absl::Hours(4);
 
@@ -120,7 +121,12 @@ struct SaleConfig {
   // 0 .. kIdempotencyKeysMax; 0 turns idempotency keys off (a key is then
   // InvalidArgument). Past it, a hold with a new key gets kHoldTableFull.
   int32_t idempotency_keys_max = 1 << 16;
-  // Capacity of the event queue: 0 .. kEventsMax; 0 turns events off.
+  // Events the queue keeps per publishing thread: 0 .. kEventsMax; 0 turns
+  // events off. Each of the first 8 threads that publish into the sale gets a
+  // lane of events_max events; later threads share one more ring of
+  // events_max, so at most 9 * events_max events wait at once. Memory: 432
+  // bytes per unit of events_max (counted by Sale::MemoryBytes). A full lane
+  // or ring drops the event and counts it (SaleStats::events_dropped).
   int32_t events_max = 0;
 
   // The time source; nullptr means SystemClock::Get(). Not owned: it must

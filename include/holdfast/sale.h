@@ -3,9 +3,9 @@
 // A Sale owns the stock of one event: general-admission ticket types, shared
 // quotas over them, sales cycles and per-buyer limits (see config.h). Buyers
 // take holds (temporary claims that expire at a deadline), then confirm them
-// into sales or release them. Every operation on the hot path is lock-free,
-// allocates nothing and makes no system call but reading the clock, except
-// for the three rare waits listed under "weaker than they sound" below.
+// into sales or release them. Every operation on the hot path allocates
+// nothing and makes no system call but reading the clock; each one's progress
+// guarantee is listed under "Progress" below, with the one rare wait.
 //
 //   absl::StatusOr<std::unique_ptr<holdfast::Sale>> sale = holdfast::Sale::Create(config);
 //   if (!sale.ok()) return sale.status();  // names the bad field
@@ -26,17 +26,41 @@
 //   Free       | Create; a failed Hold          | Claiming (Hold takes the slot)
 //   Claiming   | Hold, while it claims stock    | Held (all claims made), Free (one failed)
 //   Held       | Hold succeeded; Extend         | Held (Extend: new deadline),
+//              |                                | Extending (Extend: a shorter deadline),
 //              |                                | Confirmed (Confirm before the deadline),
 //              |                                | Released (Release before the deadline),
 //              |                                | Expired (anyone at or after the deadline)
+//   Extending  | Extend, while it lowers the    | Held (its new deadline), and every way
+//              | expiry bounds (live, as Held)  | out of Held; its old deadline holds
 //   Confirmed  | Confirm (final for the hold)   | Claiming of the next generation (reuse)
 //   Released   | Release (final for the hold)   | Claiming of the next generation (reuse)
 //   Expired    | expiry (final for the hold)    | Claiming of the next generation (reuse)
 //
 // Every transition out of Held is one compare-and-swap on the slot's state
 // word, so concurrent Confirm, Release, Extend and expiry of one hold have
-// exactly one winner (I3) and every loser learns the winner's outcome. The
-// winner alone returns the units (unless it confirmed) and frees the slot.
+// exactly one winner (I3) and every loser answers from the word that beat it.
+// The winner alone returns the units (unless it confirmed), marks the end
+// complete and frees the slot. Deadlines are kept in whole microseconds after
+// creation, rounded down: a hold may end up to 1 µs early, never late (I4).
+//
+// Progress (DESIGN §4; a thread stopped at any instruction):
+// - Confirm, Release, Extend, Sweep, DrainEvents and every query: lock-free.
+//   A loop retries only because another thread changed the word it read, and
+//   a thread stopped anywhere never stops them completing. Queries write
+//   nothing. Stats and TypeStatsOf take at most 4 passes (wait-free).
+// - Hold, HoldSeats, HoldBestAvailable: lock-free, with one exception. A Hold
+//   that is short while another thread has just expired a dead hold in its
+//   way waits for those units rather than answer kSoldOut (I5): the window is
+//   from that thread's winning compare-and-swap to the end of its return of
+//   the hold's units (a few dozen instructions, no call out), the wait pauses
+//   the CPU, then yields it (sched_yield). A thread stopped inside that window
+//   stalls only the Holds that need that hold's units, until it runs again.
+//   Helping instead would need a multi-word compare-and-swap on every stock
+//   counter (about three times the hot path's atomic operations).
+// - Nothing else waits on another thread: a twin request with the same
+//   idempotency key answers kKeyInUse instead of waiting; a new buyer is
+//   admitted by one compare-and-swap; an expiry scan that finds another scan
+//   (perhaps a stopped one) raising a group's bound scans without raising.
 //
 // Where the guarantees are weaker than they sound:
 // - A hold claims its counters (buyer, cycle, ticket types, quotas) one after
@@ -48,19 +72,20 @@
 //   holds past their deadline that could be in its way and tries again (I5).
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
-// - A Hold that runs short while another thread is expiring a dead hold in
-//   its way waits for those units before it answers, so that the answer is
-//   not kSoldOut (I5): CPU pauses first, then sched_yield while the other
-//   thread (likely preempted) finishes giving them back. This is the one wait
-//   on another buyer's operation, and it lasts as long as that thread's
-//   return of a hold's units.
-// - Two concurrent Holds with one idempotency key, and the two first Holds of
-//   one new buyer (whose admission to the buyer table is settled once): the
-//   second spins until the first has answered, yielding the CPU after 64
-//   tries. These and the wait above are the only system calls besides
-//   reading the clock (sched_yield), each on its rare path only.
-// - Answering kSoldOut when expired holds may exist scans the slot groups'
-//   deadline hints: holds_max / 64 words, a few microseconds for 64Ki slots.
+// - The wait of a short Hold for a dead hold's units, under Progress above:
+//   the only system call besides reading the clock (sched_yield), on that
+//   rare path only.
+// - Two concurrent Holds with one idempotency key make one hold; the one that
+//   finds the other between taking the key and publishing its hold answers
+//   kKeyInUse (retry: it then answers that hold). With a 64-bit hash
+//   collision chosen by another buyer, two such concurrent twins can each
+//   make a hold; sequential retries never can.
+// - New buyers whose first Holds race at the very edge of buyers_max may all
+//   be admitted: at most one per Hold in flight past the bound, never past the
+//   buyer table's room.
+// - Answering kSoldOut costs one load when no hold can be dead (a sale-wide
+//   lower bound on deadlines), whatever holds_max; when one may be, Hold scans
+//   the groups whose bounds have passed (holds_max / 64 words at most).
 #ifndef HOLDFAST_SALE_H_
 #define HOLDFAST_SALE_H_
 
@@ -96,8 +121,9 @@ struct HoldOptions {
   // still remembered, see ConfirmMode), Hold answers kOk with that hold's id
   // and claims nothing more; the lines are not compared. Once that hold was
   // released or expired, the key makes a new hold. Two concurrent Holds with
-  // one key make one hold: the second waits for the first's answer (the only
-  // wait in holdfast, and only on a duplicate of one's own request).
+  // one key make one hold: the other answers that hold, or kKeyInUse if it
+  // meets it while it is being made (it never waits). A key is remembered
+  // only by a Hold that got its stock: a failed Hold leaves no trace (I2).
   uint64_t idempotency_key = 0;
 };
 
@@ -124,8 +150,12 @@ class Sale {
  public:
   // Builds a sale from `config`. Returns InvalidArgument naming the field
   // when the config is invalid (see ValidateConfig), and ResourceExhausted if
-  // the sized memory can't be had. All memory the sale will use is allocated
-  // here. Thread-safe.
+  // the sized memory can't be had (checked against what the process can
+  // really get before anything is allocated, so the OOM killer is never the
+  // answer) or if 8,192 sales are alive in the process at once (HoldIds carry
+  // a 13-bit sale tag; an ended sale's tag is reused with fresh generations,
+  // so a HoldId of one sale never names a hold of another). All memory the
+  // sale will use is allocated here. Thread-safe.
   static absl::StatusOr<std::unique_ptr<Sale>> Create(const SaleConfig& config);
 
   ~Sale();
@@ -137,10 +167,12 @@ class Sale {
   // is confirmed, released or extended first.
   // Outcomes: kOk; kSoldOut (a type, quota or the cycle is short, after dead
   // holds were expired); kBuyerLimit; kTooManyHolds; kNotOpen; kClosed;
-  // kHoldTableFull; kBuyerTableFull; kInvalidArgument (no lines, more than
-  // kLinesPerHoldMax lines, a quantity <= 0, total units above
-  // units_per_hold_max, an unknown type, a bad ttl, buyer == kReservedBuyer,
-  // a key with idempotency keys off). Lines naming the same type add up.
+  // kHoldTableFull (also: a new key with the key table full); kBuyerTableFull;
+  // kKeyInUse (a twin with the same key is making its hold right now);
+  // kInvalidArgument (no lines, more than kLinesPerHoldMax lines, a quantity
+  // <= 0, total units above units_per_hold_max, an unknown type, a ttl under
+  // 1 µs or above hold_lifetime_max, buyer == kReservedBuyer, a key with
+  // idempotency keys off). Lines naming the same type add up.
   // Thread-safe. Lock-free. Never allocates.
   HoldResult Hold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options = {});
 
@@ -166,8 +198,10 @@ class Sale {
   // Outcomes: as Hold, plus kNoAdjacentSeats (nothing fits, after dead holds
   // were expired: I5) and kInvalidArgument (count outside 1 ..
   // kSeatsPerHoldMax or above units_per_hold_max, seats_out shorter than
-  // count, an unknown section, no seat map). With a repeated idempotency key
-  // the first request's hold and seats are answered.
+  // count, an unknown section, no seat map, a repeated idempotency key that
+  // names a hold without seats). With a repeated idempotency key the first
+  // request's hold and seats are answered. kOk always comes with the seats
+  // written.
   // Thread-safe. Lock-free. Never allocates.
   HoldResult HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
                                absl::Span<SeatId> seats_out, const HoldOptions& options = {});
@@ -209,7 +243,8 @@ class Sale {
   // Outcomes: kOk (also for a hold this buyer already confirmed, unless
   // `mode` asks for kAlreadyConfirmed); kExpired (the deadline has passed,
   // even if nothing has swept it: I4); kUnknownHold (released, stale, forged
-  // or foreign id); kNotOwner (another buyer's hold; nothing changes).
+  // or foreign id); kNotOwner (another buyer's hold; nothing changes);
+  // kInvalidArgument (`mode` is not a ConfirmMode).
   // Thread-safe. Lock-free. Never allocates.
   [[nodiscard]] Outcome Confirm(HoldId hold, BuyerId buyer,
                                 ConfirmMode mode = ConfirmMode::kRetryIsOk);
@@ -219,10 +254,12 @@ class Sale {
   // Thread-safe. Lock-free. Never allocates.
   [[nodiscard]] Outcome Release(HoldId hold, BuyerId buyer);
 
-  // Moves the deadline of `buyer`'s live hold to now + ttl, but never past its
-  // creation + hold_lifetime_max (it is cut there, and kOk is still answered).
+  // Moves the deadline of `buyer`'s live hold to now + ttl (earlier or later
+  // than it was), but never past its creation + hold_lifetime_max (it is cut
+  // there, and kOk is still answered); in whole microseconds after creation,
+  // rounded down.
   // Outcomes: kOk; kExpired; kAlreadyConfirmed; kUnknownHold; kNotOwner;
-  // kInvalidArgument (ttl <= 0 or above hold_lifetime_max).
+  // kInvalidArgument (ttl under 1 µs or above hold_lifetime_max).
   // Thread-safe. Lock-free. Never allocates.
   [[nodiscard]] Outcome Extend(HoldId hold, BuyerId buyer, absl::Duration ttl);
 
@@ -233,7 +270,8 @@ class Sale {
 
   // As Sweep(), as if the clock read `monotonic_now_ns` (a value of
   // Clock::MonotonicNanos()); a value ahead of the clock is cut to the clock's
-  // now, so no hold is ever expired early. For a server loop that has
+  // now, so no hold is ever expired early. Any value is accepted (one before
+  // the sale was made expires nothing). For a server loop that has
   // already read the clock. Thread-safe. Lock-free. Never allocates.
   int64_t Sweep(int64_t monotonic_now_ns);
 
@@ -252,8 +290,11 @@ class Sale {
   // its held and sold units; 0 once it has ended or for an unknown index.
   // Thread-safe. Lock-free.
   int64_t CycleAvailable(int cycle) const;
-  // The index of the cycle whose window contains the wall clock's now, or -1
-  // (no cycles, or between or outside windows). Thread-safe. Lock-free.
+  // The index of the cycle a Hold made now would belong to, or -1 (no cycles,
+  // or between or outside windows). The sale's position never moves back: a
+  // wall clock stepped back leaves the last cycle a Hold found open open, and
+  // ended cycles ended, here as in Hold. Writes nothing. Thread-safe.
+  // Lock-free.
   int CurrentCycle() const;
 
   // `buyer`'s counters; all zero for a buyer the sale has never seen.
@@ -267,8 +308,15 @@ class Sale {
   // Counters of the whole sale. Thread-safe. Lock-free. Never allocates.
   SaleStats Stats() const;
 
-  // Moves up to out.size() events, oldest first, into `out` and returns how
-  // many. Thread-safe (several drainers share the events). Lock-free.
+  // Moves up to out.size() events into `out` and returns how many. Events of
+  // one thread come out in the order they happened on that thread, within
+  // one call and across calls that do not overlap; events of different
+  // threads come out in no particular order relative to each other (each of
+  // the first 8 threads that publish has a queue lane of its own, later
+  // threads share one). Thread-safe: concurrent callers never wait for each
+  // other and each event goes to exactly one of them. Fewer than out.size()
+  // events does not prove the queue empty: an event another thread is still
+  // publishing is left for a later call. Lock-free. Never allocates.
   size_t DrainEvents(absl::Span<Event> out);
 
   // Bytes of memory the sale allocated in Create (slots, buyer table,
