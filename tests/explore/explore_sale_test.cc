@@ -199,7 +199,7 @@ TEST(ExploreSaleTest, GeneralAdmissionRandom) {
 // which a strict priority schedule would starve. The freeze test below
 // reports that wait.
 TEST(ExploreSaleTest, IdempotencyKeysRandom) {
-  ExploreFlavor("idempotency keys, random", Flavor::kKeys, Strategy::kRandom, Programs(20), 50);
+  ExploreFlavor("idempotency keys, random", Flavor::kKeys, Strategy::kRandom, Programs(10), 50);
 }
 
 TEST(ExploreSaleTest, CycleClosingUnderwayPct) {
