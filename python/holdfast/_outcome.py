@@ -37,6 +37,7 @@ class Outcome(enum.IntEnum):
     HOLD_TABLE_FULL = 12
     BUYER_TABLE_FULL = 13
     INVALID_ARGUMENT = 14
+    KEY_IN_USE = 15
 
     def __str__(self) -> str:
         return "".join(part.capitalize() for part in self.name.split("_"))
@@ -255,10 +256,17 @@ class BuyerTableFull(HoldfastError):
 
 class InvalidArgument(HoldfastError, ValueError):
     """Bad input: no lines or too many, a quantity <= 0, more units than
-    units_per_hold_max, an unknown type, a TTL <= 0 or above hold_lifetime_max,
+    units_per_hold_max, an unknown type, a TTL under 1 us or above hold_lifetime_max,
     the reserved buyer id, or a key with idempotency keys off. Also a ValueError."""
 
     outcome = Outcome.INVALID_ARGUMENT
+
+
+class KeyInUse(HoldfastError):
+    """Another hold call with the same buyer and idempotency key is making its
+    hold at this very instant; retry (the retry answers that hold)."""
+
+    outcome = Outcome.KEY_IN_USE
 
 
 EXCEPTIONS: Dict[Outcome, Type[HoldfastError]] = {
@@ -278,6 +286,7 @@ EXCEPTIONS: Dict[Outcome, Type[HoldfastError]] = {
         HoldTableFull,
         BuyerTableFull,
         InvalidArgument,
+        KeyInUse,
     )
 }
 """The exception class of every outcome but OK."""

@@ -48,6 +48,7 @@ class Model:
         self.quota = config.quotas[0].capacity if config.quotas else None
         self.cycles = [c.allotment for c in config.cycles]
         self.sealed = 0  # cycles before this index are sealed
+        self.seen_open = 0  # one more than the highest cycle a hold found open
         self.holds = {}
         self.stale = set()  # ended holds whose slot is known to be reused
         self.tracked = set()
@@ -68,11 +69,26 @@ class Model:
         return T0 + dt.timedelta(microseconds=self.now // 1000)
 
     def locate(self):
-        """(index, open, ended) of the cycle at the wall clock, sealing ended ones."""
+        """(index, open, ended) of the cycle at the wall clock, raised to the
+        floors holds left (the sale's position never moves back); writes nothing."""
         cycles, wall = self.config.cycles, self.wall()
         index = sum(1 for c in cycles if c.opens_at <= wall) - 1
         is_open = index >= 0 and (cycles[index].closes_at is None or wall < cycles[index].closes_at)
         ended = 0 if index < 0 else (index if is_open else index + 1)
+        if index < self.seen_open - 1:
+            index, is_open = self.seen_open - 1, True
+        ended = max(ended, self.sealed)
+        if index < ended:
+            is_open = False
+        index = max(index, ended - 1)
+        return index, is_open, ended
+
+    def enter(self):
+        """locate() for a hold: records the floors and seals ended cycles."""
+        index, is_open, ended = self.locate()
+        cycles = self.config.cycles
+        if is_open:
+            self.seen_open = max(self.seen_open, index + 1)
         while self.sealed < ended:
             left, current = self.cycles[self.sealed], self.sealed
             self.cycles[current] = 0
@@ -180,16 +196,19 @@ class Model:
 
     def claim_failure(self, buyer, merged, units, cycle):
         config = self.config
-        if config.per_buyer_holds_max and self.claim_holds[buyer] >= config.per_buyer_holds_max:
-            return Outcome.TOO_MANY_HOLDS
-        if config.per_buyer_units_max and self.claim_units[buyer] + units > config.per_buyer_units_max:
-            return Outcome.BUYER_LIMIT
+        # The order of lib/sale.cc ClaimStock: the buyer's cycle limit, its
+        # sale-wide limits, the cycle, the types, the quota.
         if cycle >= 0:
             cycle_max = config.cycles[cycle].per_buyer_max
             word = self.cycle_word.get(buyer, (-1, 0))
             base = word[1] if word[0] == cycle else 0
             if cycle_max and base + units > cycle_max:
                 return Outcome.BUYER_LIMIT
+        if config.per_buyer_holds_max and self.claim_holds[buyer] >= config.per_buyer_holds_max:
+            return Outcome.TOO_MANY_HOLDS
+        if config.per_buyer_units_max and self.claim_units[buyer] + units > config.per_buyer_units_max:
+            return Outcome.BUYER_LIMIT
+        if cycle >= 0:
             if self.cycles[cycle] < units:
                 return Outcome.SOLD_OUT
         if any(self.types[t] < q for t, q in merged.items()):
@@ -224,7 +243,7 @@ class Model:
                 return self.answer(Outcome.OK), twin
         cycle = -1
         if self.config.cycles:
-            index, is_open, _ = self.locate()
+            index, is_open, _ = self.enter()
             if index < 0 or (not is_open and index + 1 < len(self.config.cycles)):
                 return self.answer(Outcome.NOT_OPEN), None
             if not is_open:
@@ -237,10 +256,6 @@ class Model:
         live = sum(1 for h in self.holds.values() if h.state == "held")
         if live >= self.config.holds_max and self.reclaim() == 0:
             return self.answer(Outcome.HOLD_TABLE_FULL), None
-        if key and (buyer, key) not in self.keys:
-            if len(self.keys) >= self.config.idempotency_keys_max:
-                return self.answer(Outcome.HOLD_TABLE_FULL), None
-            self.keys[(buyer, key)] = None
         while True:
             failure = self.claim_failure(buyer, merged, units, cycle)
             if failure is None:
@@ -248,9 +263,12 @@ class Model:
             if failure in (Outcome.SOLD_OUT, Outcome.BUYER_LIMIT, Outcome.TOO_MANY_HOLDS):
                 if self.dead_may_matter(failure, buyer, merged, units, cycle) and self.reclaim() > 0:
                     continue
-            if key:
-                self.keys[(buyer, key)] = None
             return self.answer(failure), None
+        # The key is taken only by a hold that got its stock (a failed hold
+        # leaves no trace).
+        if key and (buyer, key) not in self.keys:
+            if len(self.keys) >= self.config.idempotency_keys_max:
+                return self.answer(Outcome.HOLD_TABLE_FULL), None
         if actual_outcome is not Outcome.OK:
             return self.answer(Outcome.OK), None  # the caller reports the mismatch
         self.claim_holds[buyer] += 1
@@ -345,13 +363,24 @@ class Model:
         if self.quota is not None:
             value = min(value, self.quota)
         if self.config.cycles:
-            cycle = self.current_cycle()
-            value = 0 if cycle < 0 else min(value, self.cycles[cycle])
+            index, is_open, ended = self.locate()
+            value = min(value, self.cycle_room(index, ended)) if is_open else 0
         return value
+
+    def cycle_room(self, c, ended):
+        """Cycle c's units, with the leftovers of ended, unsealed cycles that
+        roll into it (what the next hold will find)."""
+        if c < ended:
+            return 0
+        room, prev = self.cycles[c], c - 1
+        while 0 <= prev < ended and self.config.cycles[prev].rollover:
+            room += self.cycles[prev]  # 0 once sealed
+            prev -= 1
+        return room
 
     def cycle_available(self, c):
         _, _, ended = self.locate()
-        return 0 if c < ended else self.cycles[c]
+        return self.cycle_room(c, ended)
 
 
 @st.composite
