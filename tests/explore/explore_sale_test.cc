@@ -8,6 +8,7 @@
 // Scale: HOLDFAST_EXPLORE_SCHEDULES=N runs N schedules per suite (a soak);
 // HOLDFAST_EXPLORE_SEED=S starts from seed S (a failure prints the seed).
 //   HOLDFAST_EXPLORE_SCHEDULES=200000 build/tests/explore/explore_sale_test
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -184,7 +185,11 @@ void ExploreFlavor(const char* what, Flavor flavor, Strategy strategy, int64_t p
   std::printf("%s\n", DescribeSummary(what, total).c_str());
 }
 
-int64_t Programs(int64_t fallback) { return std::max<int64_t>(SchedulesFromEnv(fallback * 50) / 50, 1); }
+// Programs of 50 schedules each: `fallback` of them, or as many as
+// HOLDFAST_EXPLORE_SCHEDULES (a tenth under a sanitizer) allows.
+int64_t Programs(int64_t fallback) {
+  return std::max<int64_t>(SchedulesFromEnv(fallback * 50) / 50, 1);
+}
 
 TEST(ExploreSaleTest, GeneralAdmissionPct) {
   ExploreFlavor("general admission, pct", Flavor::kPlain, Strategy::kPct, Programs(40), 50);

@@ -88,7 +88,8 @@ class SaleScenario : public Scenario {
   Op HoldSeatsOp(int thread, BuyerId buyer, std::vector<SeatId> seats, absl::Duration ttl) {
     return {absl::StrCat("HoldSeats(b", buyer, ", ", seats.size(), " seats)"),
             [this, thread, buyer, seats, ttl] {
-              const HoldResult r = sale_->HoldSeats(buyer, absl::MakeConstSpan(seats), {}, {.ttl = ttl});
+              const HoldResult r =
+                  sale_->HoldSeats(buyer, absl::MakeConstSpan(seats), {}, {.ttl = ttl});
               std::map<TypeId, int64_t> units;
               for (SeatId s : seats) units[SeatType(s)] += 1;
               Note(thread, buyer, r, units);
@@ -128,7 +129,8 @@ class SaleScenario : public Scenario {
   Op ExtendOp(int thread, absl::Duration ttl) {
     return {absl::StrCat("Extend(last, ", absl::FormatDuration(ttl), ")"), [this, thread, ttl] {
               const Last last = last_[thread];
-              answers_.push_back({"Extend", last.id.value, sale_->Extend(last.id, last.buyer, ttl)});
+              const Outcome o = sale_->Extend(last.id, last.buyer, ttl);
+              answers_.push_back({"Extend", last.id.value, o});
             }};
   }
   Op SweepOp() {
