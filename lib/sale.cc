@@ -445,10 +445,10 @@ uint32_t SaleCore::TakeSlot(int64_t index, BuyerId buyer, uint32_t buyer_index, 
 }
 
 void SaleCore::DropClaimingSlot(uint32_t index, uint64_t generation) {
-  // The generation is spent even though no hold was made: a HoldId for it
-  // may sit in an idempotency entry that a twin read, and must stay dead.
+  // The generation is spent even though no hold was made (simplest: a
+  // generation is never handed out twice, whoever saw it).
   const uint64_t final_state = PackState(SlotState::kReleased, generation);
-  // Release: a twin spinning on kClaiming sees the slot ended.
+  // Release: a reader that sees the word sees the slot's last writes.
   slots_.slot(index).state.store(final_state, std::memory_order_release);
   FreeSlot(index, final_state);
 }
@@ -730,6 +730,7 @@ Outcome SaleCore::EndByBuyer(HoldId hold, BuyerId buyer, SlotState to, Outcome i
       return dead ? Count(Outcome::kExpired) : Outcome::kOk;
     }
     // Lost a race: answer from the word that beat us (issue 10 defect 5).
+    HOLDFAST_TRACE(det::TracePoint::kEndRaceLost);
     if (HOLDFAST_REVERTED(kRevertLoserResolves)) {
       r = Resolve(hold, buyer);  // the old way: the slot may be reused by now
     } else if (GenerationOf(state) == GenerationOf(hold)) {
@@ -849,6 +850,8 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
                                           std::memory_order_acquire)) {
     return false;
   }
+  // The window of the one wait opens (an expiry's units are on their way).
+  if (to == SlotState::kExpired) HOLDFAST_TRACE(det::TracePoint::kReturnBegin);
   BuyerEntry& entry = buyers_.at(slot.buyer_index);
   const BuyerId buyer = slot.buyer.load(std::memory_order_relaxed);
   int32_t units = 0;
@@ -876,6 +879,7 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
       // now (INVARIANT3).
       slot.state.store(PackState(to, generation, kEndedMark), std::memory_order_release);
     }
+    if (to == SlotState::kExpired) HOLDFAST_TRACE(det::TracePoint::kReturnEnd);
     const bool expired = to == SlotState::kExpired;
     stats_.Add(expired ? kStatHoldsExpired : kStatHoldsReleased, 1);
     type_stat = expired ? kTypeExpired : kTypeReleased;

@@ -17,6 +17,7 @@
 #define HOLDFAST_LIB_INTERNAL_ATOMIC_H_
 
 #include <atomic>
+#include <cstdint>
 #include <thread>
 
 namespace holdfast::internal {
@@ -35,10 +36,22 @@ void Point();
 // (HOLDFAST_TRACE below); reported to the thread's trace hook, if any.
 enum class TracePoint {
   kClaimFailed,  // a Hold's claim of stock or limits just failed (before its I5 scan)
+  kYield,        // the thread gives the CPU away (YieldThread: sched_yield)
+  kEndRaceLost,  // a Confirm, Release or Extend lost the end race of its hold
+  kReturnBegin,  // this thread expired a hold and starts giving its units back
+  kReturnEnd,    // ... and they are all back (the window of the one wait ends)
 };
 using TraceHook = void (*)(void* context, TracePoint point);
 void SetThreadTraceHook(TraceHook hook, void* context);
 void Trace(TracePoint point);
+
+// The seed of the calling thread's slot cursor (lib/internal/slot_table.cc),
+// so that a schedule replays the same slot choices in a fresh process: set it
+// before the thread's first allocation. Without it the cursor is seeded from
+// a process-wide counter, as in the normal build.
+void SetThreadSeed(uint32_t seed);
+// The seed set for this thread; false if none.
+bool ThreadSeed(uint32_t& seed);
 
 }  // namespace det
 
@@ -109,7 +122,10 @@ template <class T>
 using Atomic = DetAtomic<T>;
 
 inline void SpinPause() { det::Point(); }
-inline void YieldThread() { det::Point(); }
+inline void YieldThread() {
+  det::Trace(det::TracePoint::kYield);
+  det::Point();
+}
 
 #define HOLDFAST_TRACE(point) ::holdfast::internal::det::Trace(point)
 

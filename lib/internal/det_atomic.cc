@@ -14,6 +14,8 @@ struct ThreadHook {
   void* context = nullptr;
   TraceHook trace = nullptr;
   void* trace_context = nullptr;
+  bool seeded = false;
+  uint32_t seed = 0;
 };
 
 // Per thread: a thread the explorer does not run (set-up, checks) has none
@@ -34,6 +36,16 @@ void SetThreadTraceHook(TraceHook hook, void* context) {
 
 void Trace(TracePoint point) {
   if (current.trace != nullptr) current.trace(current.trace_context, point);
+}
+
+void SetThreadSeed(uint32_t seed) {
+  current.seeded = true;
+  current.seed = seed;
+}
+
+bool ThreadSeed(uint32_t& seed) {
+  seed = current.seed;
+  return current.seeded;
 }
 
 void Point() {

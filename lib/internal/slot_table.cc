@@ -12,9 +12,17 @@ namespace {
 // The counter only spreads starting points; relaxed is enough.
 Atomic<uint32_t> next_thread_seed{0};
 
+uint32_t FirstCursor() {
+  uint32_t seed = 0;
+#ifdef HOLDFAST_DETERMINISTIC
+  if (det::ThreadSeed(seed)) return seed * 0x9E3779B1u;
+#endif
+  seed = next_thread_seed.fetch_add(1, std::memory_order_relaxed);
+  return seed * 0x9E3779B1u;
+}
+
 uint32_t& ThreadCursor() {
-  thread_local uint32_t cursor =
-      next_thread_seed.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B1u;
+  thread_local uint32_t cursor = FirstCursor();
   return cursor;
 }
 

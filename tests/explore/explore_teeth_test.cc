@@ -52,14 +52,12 @@ void ExpectTeeth(const char* what, int defect, const ScenarioFactory& factory,
     Revert revert(defect);
     found = Explore(factory, options, budget);
   }
-  std::printf("%s\n", DescribeSummary(absl::StrCat(what, ", fix ", defect, " reverted"), found)
-                          .c_str());
-  EXPECT_GT(found.found_at, 0) << "defect " << defect << " not found in " << budget
-                               << " schedules";
+  std::printf("%s\n",
+              DescribeSummary(absl::StrCat(what, ", fix ", defect, " reverted"), found).c_str());
+  EXPECT_GT(found.found_at, 0) << "defect " << defect << " not found in " << budget << " schedules";
   if (found.found_at > 0) std::printf("  found: %s\n", found.first_failure.c_str());
   const ExploreSummary clean = Explore(factory, options, SchedulesFromEnv(clean_budget));
-  std::printf("%s\n",
-              DescribeSummary(absl::StrCat(what, ", fix ", defect, " on"), clean).c_str());
+  std::printf("%s\n", DescribeSummary(absl::StrCat(what, ", fix ", defect, " on"), clean).c_str());
   EXPECT_EQ(clean.failures, 0) << clean.first_failure;
 }
 
@@ -112,9 +110,10 @@ class RetiredSlot final : public SaleScenario {
 };
 
 TEST(ExploreTeethTest, RetiredSlotHang) {
-  ExpectTeeth("retired slot (1)", internal::kRevertRetiredSlot,
-              [] { return std::make_unique<RetiredSlot>(); },
-              {.strategy = Strategy::kRandom, .seed = 1, .op_step_bound = 20000}, 50, 50);
+  ExpectTeeth(
+      "retired slot (1)", internal::kRevertRetiredSlot,
+      [] { return std::make_unique<RetiredSlot>(); },
+      {.strategy = Strategy::kRandom, .seed = 1, .op_step_bound = 20000}, 50, 50);
 }
 
 // Defect 3: Extend that shortens a deadline, a Sweep and the clock; after
@@ -158,9 +157,10 @@ class ExtendShortens final : public SaleScenario {
 };
 
 TEST(ExploreTeethTest, ExtendShortensBehindAScan) {
-  ExpectTeeth("extend shortens (3)", internal::kRevertExtendHint,
-              [] { return std::make_unique<ExtendShortens>(); },
-              {.strategy = Strategy::kPct, .seed = 1}, 3000, 500);
+  ExpectTeeth(
+      "extend shortens (3)", internal::kRevertExtendHint,
+      [] { return std::make_unique<ExtendShortens>(); }, {.strategy = Strategy::kPct, .seed = 1},
+      3000, 500);
 }
 
 // Defect 4: Hold scans with its first clock reading on every retry. Oracle:
@@ -175,14 +175,12 @@ class StaleNow final : public SaleScenario {
     deadline_ = absl::ToInt64Nanoseconds(absl::Minutes(1));
   }
   std::vector<ThreadProgram> Threads() override {
-    Op hold = HoldOp(0, 2, 1, absl::Minutes(1));
-    auto inner = hold.run;
-    hold.run = [this, inner] {
-      internal::det::SetThreadTraceHook(&OnTrace, this);
-      inner();
-      internal::det::SetThreadTraceHook(nullptr, nullptr);
-    };
-    return {{hold}, {AdvanceOp(absl::Minutes(2))}};
+    return {{HoldOp(0, 2, 1, absl::Minutes(1))}, {AdvanceOp(absl::Minutes(2))}};
+  }
+  void OnTrace(int thread, internal::det::TracePoint point) override {
+    if (thread == 0 && point == internal::det::TracePoint::kClaimFailed) {
+      last_failed_claim_at_ = clock_.PeekMonotonic();
+    }
   }
   std::string CheckEnd() override {
     if (!answers_.empty() && answers_[0].outcome == Outcome::kSoldOut &&
@@ -194,20 +192,14 @@ class StaleNow final : public SaleScenario {
   }
 
  private:
-  static void OnTrace(void* context, internal::det::TracePoint point) {
-    StaleNow* self = static_cast<StaleNow*>(context);
-    if (point == internal::det::TracePoint::kClaimFailed) {
-      self->last_failed_claim_at_ = self->clock_.PeekMonotonic();
-    }
-  }
   int64_t deadline_ = 0;
   int64_t last_failed_claim_at_ = -1;
 };
 
 TEST(ExploreTeethTest, StaleNowInHoldRetries) {
-  ExpectTeeth("stale now (4)", internal::kRevertStaleNow,
-              [] { return std::make_unique<StaleNow>(); },
-              {.strategy = Strategy::kRandom, .seed = 1}, 3000, 500);
+  ExpectTeeth(
+      "stale now (4)", internal::kRevertStaleNow, [] { return std::make_unique<StaleNow>(); },
+      {.strategy = Strategy::kRandom, .seed = 1}, 3000, 500);
 }
 
 // Defect 5: the loser of Confirm against expiry must answer from the state it
@@ -228,40 +220,35 @@ class LoserResolves final : public SaleScenario {
   std::vector<ThreadProgram> Threads() override {
     return {{ConfirmOp(0)}, {SweepOp()}, {HoldOp(2, 3, 1, absl::Minutes(1))}};
   }
-  // Confirm may answer kUnknownHold only if C's Hold could have taken the
-  // slot before Confirm first looked at it: so kExpired is owed when
-  // Confirm's first atomic step came before C's first step of any kind.
-  void AtPoint(int thread) override {
-    const bool clock_read = DetClock::TakeReadSincePoint();
-    ++points_[thread];
-    if (thread == 0 && !decided_ && points_[0] >= 2 && !clock_read) {
-      decided_ = true;
-      confirm_looked_first_ = points_[2] < 2;
-    }
+  // The library marks the moment Confirm lost the end race of the hold it
+  // had resolved (TracePoint::kEndRaceLost): from then on kExpired is owed,
+  // since the hold was past its deadline and whatever beat Confirm expired
+  // it. A Confirm that found the slot already reused before it could race
+  // (kUnknownHold) owes nothing more.
+  void OnTrace(int thread, internal::det::TracePoint point) override {
+    if (thread == 0 && point == internal::det::TracePoint::kEndRaceLost) lost_race_ = true;
   }
   std::string CheckEnd() override {
     for (const Answer& a : answers_) {
       if (a.op != "Confirm") continue;
-      if (a.outcome != Outcome::kExpired &&
-          (confirm_looked_first_ || a.outcome != Outcome::kUnknownHold)) {
-        return absl::StrCat("Confirm of the expired hold answered ", OutcomeText(a.outcome),
-                            ", not kExpired, though it saw the hold before its slot could be ",
-                            "reused");
+      if (a.outcome != Outcome::kExpired && (lost_race_ || a.outcome != Outcome::kUnknownHold)) {
+        return absl::StrCat(
+            "Confirm of the expired hold answered ", OutcomeText(a.outcome),
+            lost_race_ ? ", not kExpired, after losing the end race to its expiry" : "");
       }
     }
     return SaleScenario::CheckEnd();
   }
 
  private:
-  int points_[3] = {0, 0, 0};
-  bool decided_ = false;
-  bool confirm_looked_first_ = false;
+  bool lost_race_ = false;
 };
 
 TEST(ExploreTeethTest, LoserOfTheEndRaceAnswersFromWhatItSaw) {
-  ExpectTeeth("loser resolves again (5)", internal::kRevertLoserResolves,
-              [] { return std::make_unique<LoserResolves>(); },
-              {.strategy = Strategy::kPct, .seed = 1}, 3000, 500);
+  ExpectTeeth(
+      "loser resolves again (5)", internal::kRevertLoserResolves,
+      [] { return std::make_unique<LoserResolves>(); }, {.strategy = Strategy::kPct, .seed = 1},
+      3000, 500);
 }
 
 // Defect 12: a Sweep paused mid-scan while holds are created in the same
@@ -317,9 +304,10 @@ class HintVersion final : public SaleScenario {
 };
 
 TEST(ExploreTeethTest, StaleHintVersionAfterWrap) {
-  ExpectTeeth("hint version wraps (12)", internal::kRevertHintVersion,
-              [] { return std::make_unique<HintVersion>(); },
-              {.strategy = Strategy::kPct, .seed = 1}, 3000, 300);
+  ExpectTeeth(
+      "hint version wraps (12)", internal::kRevertHintVersion,
+      [] { return std::make_unique<HintVersion>(); }, {.strategy = Strategy::kPct, .seed = 1}, 3000,
+      300);
 }
 
 }  // namespace

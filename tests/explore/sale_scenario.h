@@ -77,13 +77,13 @@ class SaleScenario : public Scenario {
   // A hold of `units` of `type` by `buyer`; remembered as the thread's last.
   Op HoldOp(int thread, BuyerId buyer, int32_t units, absl::Duration ttl, TypeId type = 0,
             uint64_t key = 0) {
-    return {absl::StrCat("Hold(b", buyer, ", ", units, "u, ", absl::FormatDuration(ttl), ")"),
-            [this, thread, buyer, units, ttl, type, key] {
-              const HoldLine line{.type = type, .quantity = units};
-              const HoldResult r = sale_->Hold(buyer, {&line, 1},
-                                               {.ttl = ttl, .idempotency_key = key});
-              Note(thread, buyer, r, {{type, units}});
-            }};
+    return {
+        absl::StrCat("Hold(b", buyer, ", ", units, "u, ", absl::FormatDuration(ttl), ")"),
+        [this, thread, buyer, units, ttl, type, key] {
+          const HoldLine line{.type = type, .quantity = units};
+          const HoldResult r = sale_->Hold(buyer, {&line, 1}, {.ttl = ttl, .idempotency_key = key});
+          Note(thread, buyer, r, {{type, units}});
+        }};
   }
   Op HoldSeatsOp(int thread, BuyerId buyer, std::vector<SeatId> seats, absl::Duration ttl) {
     return {absl::StrCat("HoldSeats(b", buyer, ", ", seats.size(), " seats)"),

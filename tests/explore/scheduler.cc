@@ -72,6 +72,10 @@ class ChoiceSource {
   // increasing order (never empty). `step` counts the points so far.
   virtual int Choose(int current, bool current_enabled, const std::vector<int>& enabled,
                      int64_t step) = 0;
+  // `thread` gives the CPU away (sched_yield in the library): a strategy that
+  // would keep running it no matter what (PCT's priorities) lets the others
+  // go first, as an OS scheduler does.
+  virtual void Yielded(int thread) { (void)thread; }
   // For kExhaustive: the replayed prefix did not repeat itself.
   virtual bool Diverged() const { return false; }
 };
@@ -101,6 +105,12 @@ class PctChoices final : public ChoiceSource {
       change_at_.push_back(1 + static_cast<int64_t>(random_.Below(static_cast<uint64_t>(steps))));
     }
   }
+  void Yielded(int thread) override {
+    // Below every other thread, change points included.
+    int lowest = 0;
+    for (int p : priority_) lowest = std::min(lowest, p);
+    priority_[thread] = lowest - 1;
+  }
   int Choose(int current, bool, const std::vector<int>& enabled, int64_t step) override {
     for (size_t i = 0; i < change_at_.size(); ++i) {
       if (change_at_[i] == step && current >= 0) priority_[current] = static_cast<int>(i);
@@ -128,8 +138,7 @@ class DfsChoices final : public ChoiceSource {
     position_ = 0;
     diverged_ = false;
   }
-  int Choose(int current, bool current_enabled, const std::vector<int>& enabled,
-             int64_t) override {
+  int Choose(int current, bool current_enabled, const std::vector<int>& enabled, int64_t) override {
     std::vector<int> options;
     if (current_enabled) options.push_back(current);
     for (int t : enabled) {
@@ -153,8 +162,7 @@ class DfsChoices final : public ChoiceSource {
     stack_.resize(position_);
     std::vector<int> preemptions(stack_.size() + 1, 0);
     for (size_t i = 0; i < stack_.size(); ++i) {
-      preemptions[i + 1] =
-          preemptions[i] + (stack_[i].preemptive && stack_[i].chosen > 0 ? 1 : 0);
+      preemptions[i + 1] = preemptions[i] + (stack_[i].preemptive && stack_[i].chosen > 0 ? 1 : 0);
     }
     for (size_t i = stack_.size(); i-- > 0;) {
       Decision& d = stack_[i];
@@ -228,10 +236,14 @@ struct Logical {
   int64_t op_steps = 0;
   int64_t points = 0;
   bool finished = false;
+  // Between the library's kReturnBegin and kReturnEnd: giving back the units
+  // of a hold this thread expired (the window of the documented wait).
+  bool returning = false;
   HookContext context;
 };
 
 void Hook(void* context);
+void TraceHook(void* context, det::TracePoint point);
 
 // One schedule in progress. Leaked (kept in Abandoned()) when a hang leaves
 // threads parked inside it for good.
@@ -277,11 +289,12 @@ class RunState {
       frozen_ = me;
       frozen_op_ = OpName(me);
       frozen_where_ = HoldfastStack();
+      frozen_returning_ = self.returning;
     }
     if (self.op_steps > options_.op_step_bound) {
       if (frozen_ >= 0) {
         result_.blocked.push_back({me, OpName(me), HoldfastStack(), frozen_, frozen_op_,
-                                   options_.freeze_at, frozen_where_});
+                                   options_.freeze_at, frozen_where_, frozen_returning_});
         frozen_ = -1;  // let it go on: the others must now finish
         for (Logical& l : threads_) l.op_steps = 0;
       } else {
@@ -318,9 +331,35 @@ class RunState {
                                    "), step ", result_.steps, ": ", what);
   }
 
+ public:
+  // A trace point of thread `me`'s library code (its hook is on).
+  void Traced(int me, det::TracePoint point) {
+    Logical& self = threads_[me];
+    switch (point) {
+      case det::TracePoint::kYield:
+        choices_.Yielded(me);
+        break;
+      case det::TracePoint::kReturnBegin:
+        self.returning = true;
+        break;
+      case det::TracePoint::kReturnEnd:
+        self.returning = false;
+        break;
+      default:
+        break;
+    }
+    det::SetThreadHook(nullptr, nullptr);
+    scenario_.OnTrace(me, point);
+    det::SetThreadHook(&Hook, &self.context);
+  }
+
+ private:
   void ThreadMain(int me) {
     Logical& self = threads_[me];
     WaitTurn(me);
+    // The same slot cursors in every schedule (and every process).
+    det::SetThreadSeed(static_cast<uint32_t>(me) + 1);
+    det::SetThreadTraceHook(&TraceHook, &self.context);
     det::SetThreadHook(&Hook, &self.context);
     for (self.op = 0; self.op < self.program.size(); ++self.op) {
       self.op_steps = 0;
@@ -384,6 +423,7 @@ class RunState {
   std::vector<Logical> threads_;
   ScheduleResult result_;
   int frozen_ = -1;
+  bool frozen_returning_ = false;
   std::string frozen_op_, frozen_where_;
   std::atomic<uint32_t> done_{0};
 };
@@ -391,6 +431,11 @@ class RunState {
 void Hook(void* context) {
   HookContext* c = static_cast<HookContext*>(context);
   c->run->Point(c->me);
+}
+
+void TraceHook(void* context, det::TracePoint point) {
+  HookContext* c = static_cast<HookContext*>(context);
+  c->run->Traced(c->me, point);
 }
 
 // Schedules whose threads were abandoned, and their scenarios: kept reachable
@@ -455,8 +500,8 @@ std::string TraceText(const std::vector<uint8_t>& trace) {
   return out;
 }
 
-std::unique_ptr<ChoiceSource> MakeChoices(const ExploreOptions& options, uint64_t seed,
-                                          int threads, int64_t pct_steps) {
+std::unique_ptr<ChoiceSource> MakeChoices(const ExploreOptions& options, uint64_t seed, int threads,
+                                          int64_t pct_steps) {
   if (options.strategy == Strategy::kPct) {
     return std::make_unique<PctChoices>(seed, threads, options.pct_depth, pct_steps);
   }
@@ -536,10 +581,9 @@ ExploreSummary Explore(const ScenarioFactory& factory, const ExploreOptions& opt
                 : absl::StrCat(", seed ", seed, "; rerun: HOLDFAST_EXPLORE_SEED=", seed,
                                " HOLDFAST_EXPLORE_SCHEDULES=1"),
             options.strategy == Strategy::kPct ? absl::StrCat(", pct steps ", pct_steps) : "",
-            options.freeze_thread >= 0
-                ? absl::StrCat(", thread ", options.freeze_thread, " frozen at point ",
-                               options.freeze_at)
-                : "",
+            options.freeze_thread >= 0 ? absl::StrCat(", thread ", options.freeze_thread,
+                                                      " frozen at point ", options.freeze_at)
+                                       : "",
             "): ", result.failure, "\n  choices (thread x times): ", TraceText(result.trace));
       }
       if (options.stop_at_first_failure) break;
@@ -549,8 +593,7 @@ ExploreSummary Explore(const ScenarioFactory& factory, const ExploreOptions& opt
       break;
     }
   }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.per_second = summary.seconds > 0 ? summary.schedules / summary.seconds : 0;
   return summary;
 }
@@ -598,12 +641,10 @@ ExploreSummary ExploreFreezes(const ScenarioFactory& factory, const ExploreOptio
       }
     }
   }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.per_second = summary.seconds > 0 ? summary.schedules / summary.seconds : 0;
   return summary;
 }
-
 
 int64_t SchedulesFromEnv(int64_t fallback) {
   if (const char* value = std::getenv("HOLDFAST_EXPLORE_SCHEDULES")) {

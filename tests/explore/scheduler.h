@@ -39,6 +39,8 @@
 #include <string>
 #include <vector>
 
+#include "lib/internal/atomic.h"
+
 namespace holdfast::explore {
 
 enum class Strategy { kRandom, kPct, kExhaustive };
@@ -68,6 +70,12 @@ class Scenario {
   virtual void AtPoint(int thread) { (void)thread; }
   // Checked once every thread has finished, from the test thread.
   virtual std::string CheckEnd() { return ""; }
+  // A trace point of the library (lib/internal/atomic.h, det::TracePoint)
+  // reached by `thread`, with its scheduling hook off.
+  virtual void OnTrace(int thread, internal::det::TracePoint point) {
+    (void)thread;
+    (void)point;
+  }
 };
 using ScenarioFactory = std::function<std::unique_ptr<Scenario>()>;
 
@@ -92,24 +100,28 @@ struct ExploreOptions {
 // An operation that could not complete while another thread was frozen.
 struct Blocked {
   int thread = 0;
-  std::string op;             // the blocked operation
-  std::string where;          // the blocked thread's stack (holdfast frames)
+  std::string op;     // the blocked operation
+  std::string where;  // the blocked thread's stack (holdfast frames)
   int frozen_thread = 0;
-  std::string frozen_op;      // what the frozen thread was doing
-  int64_t frozen_at = 0;      // its scheduling point number
-  std::string frozen_where;   // its stack (holdfast frames), innermost first
+  std::string frozen_op;     // what the frozen thread was doing
+  int64_t frozen_at = 0;     // its scheduling point number
+  std::string frozen_where;  // its stack (holdfast frames), innermost first
+  // The frozen thread stood in the one documented wait's window: it had
+  // expired a hold and was giving its units back (holdfast/sale.h,
+  // "Progress"). A blocking with this unset refutes the progress claim.
+  bool frozen_returning = false;
 };
 
 struct ScheduleResult {
   bool ok = true;
-  bool hung = false;           // an operation passed op_step_bound
-  std::string failure;         // the first violation, with the thread and operation
-  int64_t steps = 0;           // scheduling points passed
-  std::vector<uint8_t> trace;  // the thread chosen at each point
+  bool hung = false;                   // an operation passed op_step_bound
+  std::string failure;                 // the first violation, with the thread and operation
+  int64_t steps = 0;                   // scheduling points passed
+  std::vector<uint8_t> trace;          // the thread chosen at each point
   std::vector<int64_t> thread_points;  // scheduling points per thread
   std::vector<Blocked> blocked;        // freeze mode
   bool froze = false;                  // freeze mode: the freeze point was reached
-  bool diverged = false;  // kExhaustive: the replayed prefix took another path
+  bool diverged = false;               // kExhaustive: the replayed prefix took another path
 };
 
 struct ExploreSummary {
@@ -120,8 +132,8 @@ struct ExploreSummary {
   bool exhausted = false;     // kExhaustive: the whole bounded space was covered
   double seconds = 0;
   double per_second = 0;
-  int64_t steps = 0;          // scheduling points over all schedules
-  int64_t pct_steps = 0;      // the k used
+  int64_t steps = 0;      // scheduling points over all schedules
+  int64_t pct_steps = 0;  // the k used
   // kExhaustive: schedules whose replayed prefix took another path, because
   // process-wide state of the library (per-thread slot cursors seeded from a
   // global counter) carries over from one schedule to the next. The search
