@@ -167,12 +167,11 @@ TEST(IdempotencyTableStressTest, RacingClaimsOfOneKeyMeetAtOneEntry) {
   EXPECT_EQ(split.load(), 0);
 }
 
-// DISABLED: fails today (reported to the lead). Twin first requests of the last key that fits
-// race: NextOrInsert counts both before either claims, the second count passes keys_max and that
-// twin gets nullptr ("full") though its key is remembered a moment later by the other twin (the
-// header promises nullptr only when keys_max keys are remembered already). BuyerTable admits its
-// twins at the edge by checking the count before the claim and counting after.
-TEST(IdempotencyTableStressTest, DISABLED_TwinsOfTheLastKeyThatFitsBothGetItsEntry) {
+// Twin first requests of the last key that fits: before the fix NextOrInsert counted both before
+// either claimed, the second count passed keys_max and that twin got nullptr ("full") though its
+// key was remembered a moment later by the other twin. Now the count is checked before the claim
+// and taken after it, as BuyerTable's admission.
+TEST(IdempotencyTableStressTest, TwinsOfTheLastKeyThatFitsBothGetItsEntry) {
   constexpr int kThreads = 2;
   int64_t refused = 0;
   for (int round = 0; round < 2000; ++round) {
@@ -188,7 +187,8 @@ TEST(IdempotencyTableStressTest, DISABLED_TwinsOfTheLastKeyThatFitsBothGetItsEnt
   EXPECT_EQ(refused, 0);
 }
 
-TEST(IdempotencyTableStressTest, RacingNewKeysNeverPassKeysMax) {
+// New keys racing at the edge may pass keys_max by one each (the header says so), never more.
+TEST(IdempotencyTableStressTest, RacingNewKeysPassKeysMaxByAtMostOneEach) {
   constexpr int kThreads = 4;
   constexpr int kKeysMax = 1000;
   constexpr int kPerThread = 600;
@@ -214,8 +214,8 @@ TEST(IdempotencyTableStressTest, RacingNewKeysNeverPassKeysMax) {
       }
     }
     EXPECT_EQ(entries.size(), count);
-    EXPECT_LE(count, static_cast<size_t>(kKeysMax));
-    EXPECT_GE(count, static_cast<size_t>(kKeysMax) - kThreads);
+    EXPECT_LE(count, static_cast<size_t>(kKeysMax + kThreads - 1));
+    EXPECT_GE(count, static_cast<size_t>(kKeysMax));
   }
 }
 

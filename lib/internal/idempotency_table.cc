@@ -46,17 +46,16 @@ IdempotencyEntry* IdempotencyTable::NextOrInsert(Probe& probe) {
     // Acquire pairs with the release of the claiming compare-and-swap.
     uint64_t seen = entry.key_hash.load(std::memory_order_acquire);
     if (seen == 0) {
-      // Relaxed: a pure count, see admitted_.
-      if (admitted_.fetch_add(1, std::memory_order_relaxed) >= keys_max_) {
-        admitted_.fetch_sub(1, std::memory_order_relaxed);
-        return nullptr;
-      }
+      // The claim is counted after it is made (as BuyerTable's admission), so
+      // twins of one key racing for the last place both get its entry. The
+      // price: new keys racing at the very edge may pass keys_max by one
+      // each. Relaxed: a pure count, see admitted_.
+      if (admitted_.load(std::memory_order_relaxed) >= keys_max_) return nullptr;
       // acq_rel: release publishes the key; acquire on failure lets us use
       // an entry another thread just claimed for the same hash.
-      if (!entry.key_hash.compare_exchange_strong(seen, probe.hash, std::memory_order_acq_rel,
-                                                  std::memory_order_acquire)) {
-        admitted_.fetch_sub(1, std::memory_order_relaxed);
-      } else {
+      if (entry.key_hash.compare_exchange_strong(seen, probe.hash, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+        admitted_.fetch_add(1, std::memory_order_relaxed);
         seen = probe.hash;
       }
     }

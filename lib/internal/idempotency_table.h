@@ -51,8 +51,9 @@ class IdempotencyTable {
   // (there are no more). Lock-free.
   IdempotencyEntry* Next(Probe& probe) const;
   // As Next, but claims the first empty entry for the hash instead of
-  // stopping there; nullptr when keys_max keys are remembered already.
-  // Lock-free.
+  // stopping there; nullptr when keys_max keys are remembered already (new
+  // keys racing at that edge may pass it by one each; twins of one key both
+  // get its entry). Lock-free.
   IdempotencyEntry* NextOrInsert(Probe& probe);
 
   size_t MemoryBytes() const { return entries_ ? (mask_ + 1) * sizeof(IdempotencyEntry) : 0; }
@@ -67,8 +68,8 @@ class IdempotencyTable {
   const int64_t keys_max_;
   const size_t mask_;
   std::unique_ptr<IdempotencyEntry[]> entries_;
-  // Keys remembered so far. Relaxed: a pure count; the key_hash
-  // compare-and-swap publishes an entry.
+  // Keys remembered so far, counted after their entry is claimed. Relaxed: a
+  // pure count; the key_hash compare-and-swap publishes an entry.
   alignas(64) Atomic<int64_t> admitted_{0};
 };
 
