@@ -35,7 +35,7 @@ SaleConfig HotTypeConfig() {
                     .opens_at = absl::InfinitePast(),
                     .allotment = kUnlimited,
                     .per_buyer_max = kUnlimited}};
-  config.per_buyer_units_max = kUnlimited;
+  config.per_buyer_units_max = kPerBuyerUnitsMax;  // the limit is checked on every hold
   config.per_buyer_holds_max = 4;
   config.idempotency_keys_max = 0;
   return config;  // holds_max and buyers_max: the defaults, 65536 each

@@ -23,7 +23,7 @@ def hot_type_sale():
     return holdfast.Sale(
         types={"regular": unlimited},
         cycles=[holdfast.Cycle("noon", None, None, allotment=unlimited, per_buyer_max=unlimited)],
-        per_buyer_units_max=unlimited,
+        per_buyer_units_max=holdfast.PER_BUYER_UNITS_MAX,
         per_buyer_holds_max=4,
         idempotency_keys_max=0,
     )
