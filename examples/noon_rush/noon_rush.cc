@@ -249,7 +249,7 @@ std::vector<std::string> Validate(const Params& p) {
   RequireRange(errors, "greedy_pct", p.greedy_pct, 0, 100);
   RequireRange(errors, "retries", p.retries, 0, 1000000);
   RequireRange(errors, "retry_pause_us", p.retry_pause_us, 0, 10000000);
-  RequireRange(errors, "per_buyer", p.per_buyer, 1, holdfast::kCapacityMax);
+  RequireRange(errors, "per_buyer", p.per_buyer, 1, holdfast::kPerBuyerUnitsMax);
   RequireRange(errors, "per_buyer_holds", p.per_buyer_holds, 1, holdfast::kHoldsMax);
   RequireRange(errors, "cycle_per_buyer", p.cycle_per_buyer, 0, holdfast::kCapacityMax);
   RequireRange(errors, "holds_max", p.holds_max, 64, holdfast::kHoldsMax);
