@@ -39,7 +39,7 @@ TEST(SaleFuzzReplayTest, EveryCorpusFileAgrees) {
 // not available (the g++ builds).
 TEST(SaleFuzzReplayTest, FixedSeedInputsAgree) {
   uint64_t state = 0x9E3779B97F4A7C15u;
-  for (int input = 0; input < 2000; ++input) {
+  for (int input = 0; input < 4000; ++input) {
     std::vector<uint8_t> bytes(16 + input % 400);
     for (uint8_t& b : bytes) {
       state = state * 6364136223846793005u + 1442695040888963407u;

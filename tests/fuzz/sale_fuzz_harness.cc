@@ -6,12 +6,14 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "holdfast/clock.h"
 #include "holdfast/sale.h"
@@ -76,6 +78,89 @@ void DecodeCycles(ByteReader& in, SaleConfig& config) {
     cycle.rollover = in.Below(2) == 1;
     config.cycles.push_back(cycle);
     opens += absl::Hours(1);
+  }
+}
+
+// A small seat map: 1-2 sections of 1-3 rows of 1-127 seats (a row of 65 or more crosses a
+// 64-seat word; in a row of 127 the centre lies on the boundary, so best available's rule that a
+// run never crosses it decides), some seats accessible or restricted, rows ranked 0 (map order)
+// to 2. A seated type's capacity is its seat count.
+void DecodeSeatMap(ByteReader& in, SaleConfig& config) {
+  static const int kRowSeats[] = {1, 2, 3, 5, 64, 65, 70, 127};
+  const int sections = 1 + in.Below(2);
+  std::vector<int64_t> seats_of_type(config.types.size(), 0);
+  for (int s = 0; s < sections; ++s) {
+    SectionConfig section{
+        .name = absl::StrCat("s", s),
+        .type = static_cast<TypeId>(in.Below(static_cast<int>(config.types.size()))),
+        .rows = {}};
+    const int rows = 1 + in.Below(3);
+    for (int r = 0; r < rows; ++r) {
+      RowConfig row{.label = std::string(1, static_cast<char>('A' + r)),
+                    .seat_count = kRowSeats[in.Below(8)],
+                    .first_number = in.Below(4) == 0 ? -2 : 1,
+                    .rank = in.Below(3),
+                    .accessible = {},
+                    .restricted = {}};
+      const int flags = in.Below(4);
+      for (int i = 0; i < 3 && (flags & 1) != 0; ++i) {
+        row.accessible.push_back(row.first_number + in.Below(row.seat_count));
+      }
+      for (int i = 0; i < 2 && (flags & 2) != 0; ++i) {
+        row.restricted.push_back(row.first_number + in.Below(row.seat_count));
+      }
+      seats_of_type[section.type] += row.seat_count;
+      section.rows.push_back(row);
+    }
+    config.seat_map.sections.push_back(section);
+  }
+  for (size_t t = 0; t < config.types.size(); ++t) {
+    if (seats_of_type[t] > 0) config.types[t].capacity = seats_of_type[t];
+  }
+  // Up to 8 units a hold, so that explicit seats can need more runs than a hold has lines; best
+  // available asks for at most kLinesPerHoldMax seats (PickRequest), where the model's split
+  // rule is exact.
+  config.units_per_hold_max = 2 + in.Below(7);
+}
+
+// One rule of the seat map broken (ValidateConfig, seat_map.h), chosen by `which`.
+void CorruptSeatMap(int which, SaleConfig& c) {
+  if (c.seat_map.empty()) return;
+  SectionConfig& section = c.seat_map.sections[0];
+  RowConfig& row = section.rows[0];
+  switch (which) {
+    case 26:
+      c.types[section.type].capacity += 1;  // capacity != seats
+      break;
+    case 27:
+      section.rows.push_back(row);  // duplicate row label
+      break;
+    case 28:
+      section.type = 99;
+      break;
+    case 29:
+      row.accessible.push_back(row.first_number + row.seat_count);  // not in the row
+      break;
+    case 30:
+      row.seat_count = 0;
+      break;
+    case 31:
+      row.label = "A-";
+      break;
+    case 32:
+      c.seat_map.sections.push_back(section);  // duplicate section name
+      break;
+    case 33:
+      row.restricted.push_back(row.first_number - 1);
+      break;
+    case 34:
+      section.name = " s";
+      break;
+    case 35:
+      section.rows.clear();
+      break;
+    default:
+      break;
   }
 }
 
@@ -161,6 +246,7 @@ void Corrupt(int which, SaleConfig& c) {
       c.quotas.push_back({.name = "", .capacity = 1, .types = {0}});
       break;
     default:
+      CorruptSeatMap(which, c);
       break;
   }
 }
@@ -188,7 +274,8 @@ SaleConfig DecodeConfig(ByteReader& in) {
   config.buyers_max = 1 + in.Below(4);
   config.idempotency_keys_max = in.Below(4);
   config.events_max = in.Below(8);
-  if (in.Below(8) == 0) Corrupt(in.Below(27), config);
+  if (in.Below(3) != 0) DecodeSeatMap(in, config);
+  if (in.Below(8) == 0) Corrupt(in.Below(37), config);
   return config;
 }
 
@@ -229,8 +316,35 @@ std::string Describe(const SaleConfig& c) {
       " per_buyer_holds_max=", c.per_buyer_holds_max, " units_per_hold_max=", c.units_per_hold_max,
       " ttl_default=", absl::FormatDuration(c.hold_ttl_default),
       " lifetime_max=", absl::FormatDuration(c.hold_lifetime_max), " buyers_max=", c.buyers_max,
-      " keys_max=", c.idempotency_keys_max, " events_max=", c.events_max, "\n");
+      " keys_max=", c.idempotency_keys_max, " events_max=", c.events_max);
+  for (const SectionConfig& s : c.seat_map.sections) {
+    absl::StrAppend(&out, "; section ", s.name, " type=", s.type);
+    for (const RowConfig& r : s.rows) {
+      absl::StrAppend(&out, " [row ", r.label, " seats=", r.seat_count, " first=", r.first_number,
+                      " rank=", r.rank, " accessible=", absl::StrJoin(r.accessible, ","),
+                      " restricted=", absl::StrJoin(r.restricted, ","), "]");
+    }
+  }
+  absl::StrAppend(&out, "\n");
   return out;
+}
+
+std::string Describe(const SeatState& s) {
+  return absl::StrCat("status=", static_cast<int>(s.status), " hold=", s.hold.value,
+                      " buyer=", s.buyer);
+}
+
+std::string Describe(absl::Span<const SeatId> seats) {
+  std::string out = "[";
+  for (SeatId s : seats) absl::StrAppend(&out, s == kNoSeat ? "-" : absl::StrCat(s), " ");
+  return out + "]";
+}
+
+std::string Describe(const BestAvailableRequest& r) {
+  return absl::StrCat("count=", r.count, " sections={", absl::StrJoin(r.sections, ","),
+                      "} avoid_orphans=", r.avoid_orphans, " allow_split=", r.allow_split,
+                      " accessible_only=", r.accessible_only,
+                      " allow_restricted=", r.allow_restricted);
 }
 
 std::string Describe(const BuyerCounts& b) {
@@ -255,6 +369,13 @@ class Run {
         foreign_(foreign) {
     trace_ << Describe(config) << "start: wall noon" << (clock.WallNow() - kNoon) << "\n";
     SyncTime();
+    SeatId first = 0;
+    for (const SectionConfig& section : config.seat_map.sections) {
+      for (const RowConfig& row : section.rows) {
+        rows_.emplace_back(first, row.seat_count);
+        first += static_cast<SeatId>(row.seat_count);
+      }
+    }
   }
 
   // Decodes and runs one operation; false at the first disagreement.
@@ -286,6 +407,14 @@ class Run {
   bool DoSweep(ByteReader& in);
   bool DoDrain(ByteReader& in);
   bool DoQueries();
+  HoldOptions PickOptions(ByteReader& in, int odd_one_in);
+  SeatId PickSeat(ByteReader& in);
+  std::vector<SeatId> PickSeats(ByteReader& in);
+  BestAvailableRequest PickRequest(ByteReader& in);
+  bool DoHoldSeats(ByteReader& in);
+  bool DoHoldBestAvailable(ByteReader& in);
+  bool DoSeatQueries(ByteReader& in);
+  bool SameSeat(SeatId seat);
 
   SaleConfig config_;
   std::unique_ptr<Sale> sale_;
@@ -294,6 +423,8 @@ class Run {
   const int64_t epoch_ns_;
   const HoldId foreign_;  // an id of another sale
   std::vector<std::pair<HoldId, BuyerId>> handles_;
+  std::vector<std::pair<SeatId, int>> rows_;  // first seat and seat count of each row
+  std::vector<SeatId> known_seats_;           // seats some hold took (to ask for them again)
   std::ostringstream trace_;
 };
 
@@ -352,12 +483,18 @@ std::pair<HoldId, BuyerId> Run::PickHandle(ByteReader& in) {
   return handle;
 }
 
+// `odd_one_in`: one call in that many has a ttl of its own (else the default), and a key.
+HoldOptions Run::PickOptions(ByteReader& in, int odd_one_in) {
+  HoldOptions options;
+  options.ttl = in.Below(odd_one_in) != 0 ? absl::ZeroDuration() : PickDuration(in);
+  options.idempotency_key = in.Below(odd_one_in + 1) == 0 ? 1 + in.Below(3) : 0;
+  return options;
+}
+
 bool Run::DoHold(ByteReader& in) {
   const BuyerId buyer = PickBuyer(in);
   const std::vector<HoldLine> lines = PickLines(in);
-  HoldOptions options;
-  options.ttl = in.Below(2) == 0 ? absl::ZeroDuration() : PickDuration(in);
-  options.idempotency_key = in.Below(3) == 0 ? 1 + in.Below(3) : 0;
+  const HoldOptions options = PickOptions(in, 2);
   trace_ << "Hold(buyer=" << buyer << ", lines=";
   for (const HoldLine& l : lines) trace_ << "{" << l.type << "," << l.quantity << "}";
   trace_ << ", ttl=" << options.ttl << ", key=" << options.idempotency_key << ")";
@@ -444,6 +581,172 @@ bool Run::DoDrain(ByteReader& in) {
   return true;
 }
 
+// A seat: near a row's ends, its 64-seat boundary or its centre, anywhere, a seat some hold
+// took, or one past the map (unknown).
+SeatId Run::PickSeat(ByteReader& in) {
+  const int shape = in.Below(16);
+  const SeatId count = sale_->SeatCount();
+  if (shape >= 12 && shape <= 14 && !known_seats_.empty()) {
+    return known_seats_[in.Below(static_cast<int>(std::min<size_t>(known_seats_.size(), 255)))];
+  }
+  if (rows_.empty() || shape == 15) {
+    const int pick = in.Below(4);
+    return pick == 0 ? kNoSeat : count + static_cast<SeatId>(pick - 1);  // unknown
+  }
+  const auto [first, seats] = rows_[in.Below(static_cast<int>(rows_.size()))];
+  const int choices[] = {0, 1, 62, 63, 64, seats - 1, seats / 2, in.Below(seats)};
+  return first + static_cast<SeatId>(std::clamp(choices[shape % 8], 0, seats - 1));
+}
+
+// Seats for HoldSeats: a run of consecutive ids (it may cross a 64-seat block, a row's end or
+// the map's end), scattered seats, repeats, none, or more than a hold may have.
+std::vector<SeatId> Run::PickSeats(ByteReader& in) {
+  const int shape = in.Below(8);
+  const int count = shape == 7 ? 7 * in.Below(2) : (shape == 6 ? 8 : 1 + in.Below(3));
+  std::vector<SeatId> seats;
+  if (shape <= 3 || shape == 7) {
+    const SeatId start = PickSeat(in);
+    for (int i = 0; i < count; ++i) seats.push_back(start + static_cast<SeatId>(i));
+  } else {
+    for (int i = 0; i < count; ++i) seats.push_back(PickSeat(in));
+  }
+  if (shape == 4 && !seats.empty()) seats.push_back(seats.front());  // a repeat
+  if (shape == 5) std::reverse(seats.begin(), seats.end());          // any order
+  return seats;
+}
+
+// A best-available request, valid or not. Where the outcome would depend on which allowed
+// section's type the library takes seats from (a quota over some of those types but not all),
+// the request is narrowed to one section: the model needs that (sale_model.h).
+BestAvailableRequest Run::PickRequest(ByteReader& in) {
+  BestAvailableRequest r;
+  const int count = in.Below(16);
+  static const int kOddCounts[] = {0, 5, 6, 65};  // 0 and 65 are invalid, 6 is kLinesPerHoldMax
+  r.count = count < 12 ? 1 + count % 4 : kOddCounts[count - 12];
+  const int sections = in.Below(8);
+  const int last = std::max<int>(1, static_cast<int>(config_.seat_map.sections.size())) - 1;
+  if (sections == 4) r.sections = {0};
+  if (sections == 5) r.sections = {last};
+  if (sections == 6) r.sections = {last, 0};                           // a repeat, with one section
+  if (sections == 7) r.sections = {in.Below(2) == 0 ? -1 : last + 1};  // unknown
+  const uint8_t flags = in.Next();
+  r.avoid_orphans = (flags & 1) == 0;
+  r.allow_split = (flags & 2) != 0;
+  r.accessible_only = (flags & 12) == 12;
+  r.allow_restricted = (flags & 16) != 0;
+  const std::vector<SectionConfig>& map = config_.seat_map.sections;
+  std::vector<int> allowed = r.sections;
+  if (allowed.empty()) {
+    for (size_t s = 0; s < map.size(); ++s) allowed.push_back(static_cast<int>(s));
+  }
+  if (std::any_of(allowed.begin(), allowed.end(),
+                  [&](int s) { return s < 0 || static_cast<size_t>(s) >= map.size(); })) {
+    return r;  // invalid anyway
+  }
+  std::set<TypeId> types;
+  for (int s : allowed) types.insert(map[s].type);
+  for (const QuotaConfig& q : config_.quotas) {
+    const auto covered = std::count_if(types.begin(), types.end(), [&](TypeId t) {
+      return std::find(q.types.begin(), q.types.end(), t) != q.types.end();
+    });
+    if (covered > 0 && static_cast<size_t>(covered) < types.size()) {
+      r.sections = {allowed.front()};
+      break;
+    }
+  }
+  return r;
+}
+
+bool Run::SameSeat(SeatId seat) {
+  return SameText(Describe(sale_->Seat(seat)), Describe(model_.Seat(seat)),
+                  absl::StrCat("Seat ", seat));
+}
+
+bool Run::DoHoldSeats(ByteReader& in) {
+  const BuyerId buyer = PickBuyer(in);
+  const std::vector<SeatId> seats = PickSeats(in);
+  const std::vector<HoldLine> lines = in.Below(8) == 0 ? PickLines(in) : std::vector<HoldLine>{};
+  const HoldOptions options = PickOptions(in, 4);
+  trace_ << "HoldSeats(buyer=" << buyer << ", seats=" << Describe(seats) << ", lines=";
+  for (const HoldLine& l : lines) trace_ << "{" << l.type << "," << l.quantity << "}";
+  trace_ << ", ttl=" << options.ttl << ", key=" << options.idempotency_key << ")";
+  const HoldResult library = sale_->HoldSeats(buyer, seats, lines, options);
+  const HoldResult model = model_.HoldSeats(buyer, seats, lines, options);
+  trace_ << " -> " << Name(library.outcome) << " " << library.id.value << " taken="
+         << (library.taken_seat == kNoSeat ? std::string("-") : absl::StrCat(library.taken_seat))
+         << "\n";
+  if (library.ok()) {
+    handles_.emplace_back(library.id, buyer);
+    known_seats_.insert(known_seats_.end(), seats.begin(), seats.end());
+  }
+  bool ok = Same(Name(library.outcome), Name(model.outcome), "HoldSeats outcome") &&
+            Same(library.id.value, model.id.value, "HoldSeats id") &&
+            Same(library.taken_seat, model.taken_seat, "HoldSeats taken_seat");
+  for (size_t i = 0; ok && i < seats.size() && i < 8; ++i) ok = SameSeat(seats[i]);
+  return ok;
+}
+
+bool Run::DoHoldBestAvailable(ByteReader& in) {
+  const BuyerId buyer = PickBuyer(in);
+  const BestAvailableRequest request = PickRequest(in);
+  const int size = in.Below(8);
+  const size_t out_size = static_cast<size_t>(
+      std::max(0, size == 0 ? request.count - 1 : (size == 1 ? request.count + 2 : request.count)));
+  const HoldOptions options = PickOptions(in, 4);
+  trace_ << "HoldBestAvailable(buyer=" << buyer << ", " << Describe(request) << ", out=" << out_size
+         << ", ttl=" << options.ttl << ", key=" << options.idempotency_key << ")";
+  constexpr SeatId kUntouched = 0xABCDEF;
+  std::vector<SeatId> out(out_size, kUntouched);
+  const HoldResult library = sale_->HoldBestAvailable(buyer, request, absl::MakeSpan(out), options);
+  trace_ << " -> " << Name(library.outcome) << " " << library.id.value << " seats=" << Describe(out)
+         << "\n";
+  const model::SaleModel::BestAnswer model =
+      model_.HoldBestAvailable(buyer, request, out_size, options, library, out);
+  bool ok = Same(Name(library.outcome), Name(model.result.outcome), "HoldBestAvailable outcome") &&
+            Same(library.id.value, model.result.id.value, "HoldBestAvailable id") &&
+            Same(library.taken_seat, model.result.taken_seat, "HoldBestAvailable taken_seat");
+  if (ok && library.ok()) {
+    handles_.emplace_back(library.id, buyer);
+    for (SeatId s : out) {
+      if (s < sale_->SeatCount()) known_seats_.push_back(s);
+    }
+    ok = Expect(model.complaint.empty(), "HoldBestAvailable seats: " + model.complaint) &&
+         SameText(Describe(out), Describe(model.seats), "HoldBestAvailable seats_out");
+    for (size_t i = 0; ok && i < out.size() && i < 8; ++i) ok = SameSeat(out[i]);
+  }
+  return ok;
+}
+
+// SeatsOf for a handle (real, stale, forged, foreign), Seat for a few seats and SnapshotSeats
+// with spans too short (it must refuse and write nothing).
+bool Run::DoSeatQueries(ByteReader& in) {
+  const auto [id, buyer] = PickHandle(in);
+  static const size_t kSizes[] = {0, 1, 3, 8};
+  const size_t size = kSizes[in.Below(4)];
+  std::vector<SeatId> library(size, kNoSeat);
+  int count = -1;
+  const Outcome outcome = sale_->SeatsOf(id, buyer, absl::MakeSpan(library), count);
+  std::vector<SeatId> model;
+  const Outcome expected = model_.SeatsOf(id, buyer, size, model);
+  trace_ << "SeatsOf(id=" << id.value << ", buyer=" << buyer << ", out=" << size << ") -> "
+         << Name(outcome) << " " << count << "\n";
+  bool ok = Same(Name(outcome), Name(expected), "SeatsOf outcome");
+  if (ok && outcome == Outcome::kOk) {
+    library.resize(static_cast<size_t>(std::max(count, 0)));
+    ok = SameText(Describe(library), Describe(model), "SeatsOf seats");
+  }
+  for (SeatId seat : library) ok = ok && SameSeat(seat);
+  for (int i = 0; i < 3; ++i) ok = ok && SameSeat(PickSeat(in));
+  const size_t words = (sale_->SeatCount() + 63) / 64;
+  if (ok && words > 0) {
+    std::vector<uint64_t> held(words - 1, 7), sold(words, 7);
+    ok = Expect(!sale_->SnapshotSeats(absl::MakeSpan(held), absl::MakeSpan(sold)) &&
+                    std::all_of(sold.begin(), sold.end(), [](uint64_t w) { return w == 7; }),
+                "SnapshotSeats with a short span: false, nothing written");
+  }
+  return ok;
+}
+
 // The queries that seal ended cycles (so they are an operation, not a check after every step).
 bool Run::DoQueries() {
   trace_ << "CycleQueries\n";
@@ -471,6 +774,17 @@ bool Run::CompareCounters() {
   for (BuyerId b = 0; ok && b <= 5; ++b) {
     ok = SameText(Describe(sale_->Buyer(b)), Describe(model_.Buyer(b)), absl::StrCat("Buyer ", b));
   }
+  // Every seat's state at once (held includes dead holds not yet expired).
+  if (ok && !rows_.empty()) {
+    std::vector<uint64_t> held((sale_->SeatCount() + 63) / 64), sold(held.size());
+    std::vector<uint64_t> model_held, model_sold;
+    ok = Expect(sale_->SnapshotSeats(absl::MakeSpan(held), absl::MakeSpan(sold)), "Snapshot");
+    model_.SnapshotSeats(model_held, model_sold);
+    for (size_t w = 0; ok && w < held.size(); ++w) {
+      ok = Same(held[w], model_held[w], absl::StrCat("Snapshot held word ", w)) &&
+           Same(sold[w], model_sold[w], absl::StrCat("Snapshot sold word ", w));
+    }
+  }
   // I1, checked on the library's own counters: never oversold.
   for (TypeId t = 0; ok && t < config_.types.size(); ++t) {
     const TypeStats s = sale_->TypeStatsOf(t);
@@ -481,9 +795,14 @@ bool Run::CompareCounters() {
 }
 
 bool Run::Step(ByteReader& in) {
-  const int op = in.Below(20);
+  // Reserved seating: a third of the operations on a sale with a seat map, a few without one
+  // (kInvalidArgument, nothing held, kFree).
+  const int op = in.Below(rows_.empty() ? 22 : 30);
   bool ok = true;
-  if (op < 6) {
+  if (op >= 20) {
+    const int seat_op = rows_.empty() ? 10 * (op - 20) + in.Below(10) : op - 20;
+    ok = seat_op < 4 ? DoHoldSeats(in) : seat_op < 8 ? DoHoldBestAvailable(in) : DoSeatQueries(in);
+  } else if (op < 6) {
     ok = DoHold(in);
   } else if (op < 12) {
     ok = DoEnd(in, (op - 6) % 4);
@@ -541,7 +860,7 @@ model::ModelOptions NextSaleIdentity() {
 
 }  // namespace
 
-bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure) {
+bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure, std::string* trace) {
   ByteReader in(data, size);
   SaleConfig config = DecodeConfig(in);
   ManualClock clock(kNoon + absl::Minutes(20 * (in.Below(8) - 2)));
@@ -557,6 +876,10 @@ bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure) {
   }
   // The exact model places holds in a single group of 64 slots (sale_model.h).
   if (!sale.ok() || config.holds_max != 64) return true;
+  if (sale.ok() && (*sale)->SeatCount() != model::SaleModel(config, identity).SeatCount()) {
+    *failure = "SeatCount differs";
+    return false;
+  }
   Run run(config, identity, std::move(*sale), clock, foreign);
   for (int step = 0; step < 256 && !in.Done(); ++step) {
     if (!run.Step(in)) {
@@ -564,6 +887,7 @@ bool RunSaleFuzzInput(const uint8_t* data, size_t size, std::string* failure) {
       return false;
     }
   }
+  if (trace != nullptr) *trace = run.trace();
   return true;
 }
 

@@ -37,6 +37,23 @@
 //   - Ended cycles are sealed lazily, by Hold only; queries write nothing. The sale's position
 //     among the cycles never moves back: a cycle a Hold found open stays the floor, and sealed
 //     cycles stay over, however the wall clock is stepped back.
+//   - Reserved seating (HoldSeats, HoldBestAvailable): a seat is free, held (by a hold in state
+//     held, dead or not) or sold (by a confirmed hold), recomputed from the records. The seats are
+//     claimed after the buyer's limits and before the cycle and the types (lib/sale.cc
+//     ClaimStock); a seat's type is its section's, counted after the plain lines' types in the
+//     order of the sorted seats. kSeatTaken names the lowest requested seat found taken (the
+//     library's TryTake walks the runs in SeatId order and names the first taken seat of the
+//     first run that has one). Explicit seats travel as runs of consecutive seats of one row
+//     inside one 64-seat block; the runs and the distinct plain types share kLinesPerHoldMax.
+//   - HoldBestAvailable is checked, not recomputed: the caller passes the library's answer. The
+//     model decides exactly whether anything fits (adjacent seats of one row inside one 64-seat
+//     block, free and allowed by the request; with allow_split, count such seats anywhere: exact
+//     while count <= kLinesPerHoldMax), checks the library's seats against the rules it can decide
+//     (free, allowed, distinct; one adjacent run when one fits, in the first row by rank that has
+//     one, nearest the centre, leaving no orphan when another run avoids it) and then applies
+//     them as an explicit hold. Precondition: the request's outcome must not depend on which
+//     allowed section's type the seats are taken from (no quota covers some but not all of the
+//     allowed sections' types), since only the library's choice would decide it.
 #ifndef HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 #define HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 
@@ -90,9 +107,9 @@ struct Answer {
 
 // One claim a hold makes on a counter, in the order the library makes them.
 struct ClaimStep {
-  enum Kind { kBuyer, kCycleBuyer, kCycle, kType, kQuota };
+  enum Kind { kBuyer, kCycleBuyer, kCycle, kType, kQuota, kSeats };
   Kind kind = kBuyer;
-  int64_t index = 0;  // buyer id, cycle, type or quota
+  int64_t index = 0;  // buyer id, cycle, type or quota (unused for kSeats)
   int64_t units = 0;  // kBuyer also takes one live hold
 };
 
@@ -153,6 +170,33 @@ class SaleModel {
   // Events as the library stores them, with monotonic_ns on the sale's time line (since creation).
   std::vector<Event> DrainEvents(size_t max);
 
+  // Sale::HoldSeats (explicit seats, plus plain lines). On kSeatTaken, taken_seat is set.
+  HoldResult HoldSeats(BuyerId buyer, absl::Span<const SeatId> seats,
+                       absl::Span<const HoldLine> lines, const HoldOptions& options,
+                       HoldId fresh_id = {});
+
+  // The model's side of Sale::HoldBestAvailable (see the file comment).
+  struct BestAnswer {
+    HoldResult result;          // the model's outcome (and id)
+    std::vector<SeatId> seats;  // what seats_out must hold: exact on a repeated key; on a new
+                                // hold the library's seats, once checked; kNoSeat padding
+    std::string complaint;      // non-empty: the library's seats break a rule (says which)
+  };
+  // `out_size` is seats_out.size(); `library` and `library_seats` (seats_out as the library left
+  // it) are the library's answer to the same call.
+  BestAnswer HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request, size_t out_size,
+                               const HoldOptions& options, const HoldResult& library,
+                               absl::Span<const SeatId> library_seats, HoldId fresh_id = {});
+
+  // Sale::SeatsOf: the seats written (at most out_size) into `out`.
+  Outcome SeatsOf(HoldId hold, BuyerId buyer, size_t out_size, std::vector<SeatId>& out) const;
+  // Sale::Seat.
+  SeatState Seat(SeatId seat) const;
+  // Sale::SeatCount.
+  SeatId SeatCount() const { return static_cast<SeatId>(seat_rows_.size()); }
+  // Sale::SnapshotSeats with spans of exactly (SeatCount() + 63) / 64 words.
+  void SnapshotSeats(std::vector<uint64_t>& held, std::vector<uint64_t>& sold) const;
+
   // A canonical text of the whole state, for memoization (equal text, equal future).
   std::string Fingerprint() const;
 
@@ -168,6 +212,7 @@ class SaleModel {
     int64_t deadline_ns = 0;
     uint64_t key = 0;
     HoldState state = HoldState::kHeld;
+    std::vector<SeatId> seats;  // in the order of the hold's slot lines (SeatsOf)
   };
   // kExact only: what a slot's state word says.
   struct SlotRecord {
@@ -182,11 +227,26 @@ class SaleModel {
     uint64_t confirmed_count = 0;
   };
   struct Plan {
-    std::vector<std::pair<TypeId, int64_t>> lines;
-    int64_t units = 0;
+    std::vector<std::pair<TypeId, int64_t>> lines;  // the plain lines, merged
+    int64_t units = 0;                              // plain units and seats
     int64_t ttl_ns = 0;
     uint64_t key = 0;
+    std::vector<SeatId> seats;  // HoldSeats: sorted
+    bool best = false;          // HoldBestAvailable: `request`, and the seats it chose
+    BestAvailableRequest request;
+    std::vector<SeatId> chosen;  // the library's choice, in its order (empty: not known)
+    std::string complaint;       // what is wrong with `chosen` (HoldPlanned, on kOk)
   };
+  // One row of the seat map, and where each seat is.
+  struct SeatRow {
+    int section = 0;
+    TypeId type = 0;
+    int rank = 0;  // effective: rank 0 is 1 + the row's index in the map
+    SeatId first = 0;
+    int count = 0;
+    std::vector<bool> accessible, restricted;  // by position in the row
+  };
+  enum SeatStatusCode : uint8_t { kSeatFree = 0, kSeatHeld, kSeatSold };
   // A handle resolved against the model: error kOk and `hold` set, or an error.
   struct Resolved {
     Outcome error = Outcome::kOk;
@@ -197,7 +257,21 @@ class SaleModel {
   static constexpr int kRecentConfirmed = 3;
 
   bool PlanHold(BuyerId buyer, absl::Span<const HoldLine> lines, const HoldOptions& options,
-                Plan& plan) const;
+                Plan& plan, bool seated = false) const;
+  bool PlanSeats(absl::Span<const SeatId> seats, Plan& plan) const;
+  HoldResult HoldPlanned(BuyerId buyer, Plan& plan, HoldId fresh_id, bool key_checked);
+
+  // Seats.
+  std::vector<uint8_t> SeatStatuses() const;  // SeatStatusCode by SeatId
+  bool Eligible(SeatId seat, const BestAvailableRequest& r, const std::vector<uint8_t>& st) const;
+  // Adjacent candidates of one row: first positions of runs of `count` seats inside one block.
+  std::vector<int> RowCandidates(int row, const BestAvailableRequest& r,
+                                 const std::vector<uint8_t>& st) const;
+  bool Orphans(int row, int start, int count, const std::vector<uint8_t>& st) const;
+  bool BestFits(const BestAvailableRequest& r) const;
+  std::vector<SeatId> CanonicalBest(const BestAvailableRequest& r) const;
+  std::string CheckBestChoice(const BestAvailableRequest& r, absl::Span<const SeatId> seats) const;
+  std::vector<std::pair<TypeId, int64_t>> PlanLines(const Plan& plan) const;
   Outcome Count(Outcome outcome);
   bool Dead(const HoldRecord& hold, int64_t at_ns) const { return at_ns >= hold.deadline_ns; }
 
@@ -248,6 +322,10 @@ class SaleModel {
   int64_t now_ns_ = 0;
   absl::Time wall_ = absl::UnixEpoch();
 
+  std::vector<SeatRow> rows_;                            // the seat map's rows, in map order
+  std::vector<int> rows_by_rank_;                        // row indices, best rank first (stable)
+  std::vector<int> seat_rows_;                           // the row of each seat
+  std::vector<bool> seated_;                             // by type: held seat by seat only
   std::vector<HoldRecord> holds_;                        // every hold ever made, in creation order
   std::vector<SlotRecord> slots_;                        // kExact only
   std::map<BuyerId, BuyerRecord> buyers_;                // buyers tracked (admitted)
