@@ -871,16 +871,17 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
     stats_.Add(kStatHoldsConfirmed, 1);
   } else {
     ReturnUnits(slot, entry);
-    if (!HOLDFAST_REVERTED(kRevertRetiredSlot)) {
+    const bool expired = to == SlotState::kExpired;
+    if (expired && !HOLDFAST_REVERTED(kRevertRetiredSlot)) {
       // Every unit is back: say so at once, so that a short Hold waiting for
       // them stops waiting here, before the statistics and the event (the
-      // window of its wait ends with ReturnUnits; INVARIANT1's marks).
-      // Release: pairs with the scans' acquire loads; we alone write the word
-      // now (INVARIANT3).
+      // window of the one wait ends with ReturnUnits; INVARIANT1's marks).
+      // Only an expiry is waited for, so only it is marked (no store on the
+      // Release path). Release order: pairs with the scans' acquire loads;
+      // we alone write the word now (INVARIANT3).
       slot.state.store(PackState(to, generation, kEndedMark), std::memory_order_release);
     }
-    if (to == SlotState::kExpired) HOLDFAST_TRACE(det::TracePoint::kReturnEnd);
-    const bool expired = to == SlotState::kExpired;
+    if (expired) HOLDFAST_TRACE(det::TracePoint::kReturnEnd);
     stats_.Add(expired ? kStatHoldsExpired : kStatHoldsReleased, 1);
     type_stat = expired ? kTypeExpired : kTypeReleased;
     kind = expired ? EventKind::kExpired : EventKind::kReleased;
@@ -926,15 +927,14 @@ void SaleCore::ReturnUnits(const Slot& slot, BuyerEntry& entry) {
 
 void SaleCore::FreeSlot(uint32_t index, uint64_t final_state) {
   const bool retire = GenerationOf(final_state) >= kGenerationMax;
-  if (!HOLDFAST_REVERTED(kRevertRetiredSlot)) {
-    // The end is complete: every unit is back (INVARIANT1's marks). A scan
-    // that still sees the slot occupied no longer waits for its units, and
-    // passes over a retired slot for good (issue 10 defect 1). Release:
-    // pairs with the scans' acquire loads; we alone write the word now
-    // (INVARIANT3).
-    const uint64_t mark = retire ? kRetiredMark : kEndedMark;
-    slots_.slot(index).state.store(PackState(StateOf(final_state), GenerationOf(final_state), mark),
-                                   std::memory_order_release);
+  if (retire && !HOLDFAST_REVERTED(kRevertRetiredSlot)) {
+    // A retired slot says so in its word (INVARIANT1's marks): every scan
+    // passes over it for good, never taking it for an expiry whose units are
+    // still on their way (issue 10 defect 1). Release: pairs with the scans'
+    // acquire loads; we alone write the word now (INVARIANT3).
+    slots_.slot(index).state.store(
+        PackState(StateOf(final_state), GenerationOf(final_state), kRetiredMark),
+        std::memory_order_release);
   }
   if (retire) {
     // Reusing the slot would wrap its generation and let an old HoldId name

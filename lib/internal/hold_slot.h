@@ -13,10 +13,12 @@
 //   +---------------------------------+--------------------------+-------+
 //
 // INVARIANT1: in the live states (kHeld, kExtending) the offset is the
-//   deadline. In a final state it says how far the end has got: 0 while the
-//   thread that ended the hold is still giving its units back, kEndedMark
-//   once they are all back, kRetiredMark once the slot is retired (its last
-//   generation is spent: it is never reused and expiry scans pass over it).
+//   deadline. In a final state it says how far the end has got: an expiry
+//   has 0 while the thread that expired the hold is still giving its units
+//   back, and kEndedMark once they are all back (other ends are not waited
+//   for and keep 0); any final state has kRetiredMark once the slot is
+//   retired (its last generation is spent: it is never reused and expiry
+//   scans pass over it).
 // INVARIANT2: the generation changes only while the slot's occupied bit is
 //   set by its next owner (Claiming), so a HoldId names one hold for ever.
 // INVARIANT3: only the thread whose compare-and-swap took the word out of a
