@@ -1097,7 +1097,18 @@ std::string SaleModel::CheckBestChoice(const BestAvailableRequest& r,
       return "";
     }
   }
-  return "";  // split: free, allowed and distinct is all the model checks
+  // Split: if one row has room for them all, the library takes them all from the first such row
+  // by rank (lib/internal/seat_table.cc ChooseSplitRows); beyond that (which rows, which runs)
+  // free, allowed and distinct is all the model checks.
+  for (int row : rows_by_rank_) {
+    int free = 0;
+    for (int p = 0; p < rows_[row].count; ++p) free += Eligible(rows_[row].first + p, r, statuses);
+    if (free < r.count) continue;
+    const bool all_in_row =
+        std::all_of(sorted.begin(), sorted.end(), [&](SeatId s) { return seat_rows_[s] == row; });
+    return all_in_row ? "" : absl::StrCat("expected every seat in row ", row);
+  }
+  return "";
 }
 
 Outcome SaleModel::SeatsOf(HoldId id, BuyerId buyer, size_t out_size,

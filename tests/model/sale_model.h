@@ -50,10 +50,11 @@
 //     block, free and allowed by the request; with allow_split, count such seats anywhere: exact
 //     while count <= kLinesPerHoldMax), checks the library's seats against the rules it can decide
 //     (free, allowed, distinct; one adjacent run when one fits, in the first row by rank that has
-//     one, nearest the centre, leaving no orphan when another run avoids it) and then applies
-//     them as an explicit hold. Precondition: the request's outcome must not depend on which
-//     allowed section's type the seats are taken from (no quota covers some but not all of the
-//     allowed sections' types), since only the library's choice would decide it.
+//     one, nearest the centre, leaving no orphan when another run avoids it; split, all in the
+//     first row by rank with room for them all, if one has) and then applies them as an explicit
+//     hold. Precondition: the request's outcome must not depend on which allowed section's type
+//     the seats are taken from (no quota covers some but not all of the allowed sections'
+//     types), since only the library's choice would decide it.
 #ifndef HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 #define HOLDFAST_TESTS_MODEL_SALE_MODEL_H_
 
