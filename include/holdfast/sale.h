@@ -58,8 +58,9 @@
 //   Helping instead would need a multi-word compare-and-swap on every stock
 //   counter (about three times the hot path's atomic operations).
 // - Nothing else waits on another thread: a twin request with the same
-//   idempotency key answers kKeyInUse instead of waiting; a new buyer is
-//   admitted by one compare-and-swap; an expiry scan that finds another scan
+//   idempotency key answers kKeyInUse instead of waiting; a new buyer's
+//   admission is settled by compare-and-swaps that any of its requests (or a
+//   later admission) can make; an expiry scan that finds another scan
 //   (perhaps a stopped one) raising a group's bound scans without raising.
 //
 // Where the guarantees are weaker than they sound:
@@ -80,9 +81,6 @@
 //   kKeyInUse (retry: it then answers that hold). With a 64-bit hash
 //   collision chosen by another buyer, two such concurrent twins can each
 //   make a hold; sequential retries never can.
-// - New buyers whose first Holds race at the very edge of buyers_max may all
-//   be admitted: at most one per Hold in flight past the bound, never past the
-//   buyer table's room.
 // - Answering kSoldOut costs one load when no hold can be dead (a sale-wide
 //   lower bound on deadlines), whatever holds_max; when one may be, Hold scans
 //   the groups whose bounds have passed (holds_max / 64 words at most).

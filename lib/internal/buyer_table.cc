@@ -20,7 +20,12 @@ BuyerEntry* BuyerTable::Find(BuyerId buyer) const {
        i = (i + 1) & mask_, ++probes) {
     // Acquire pairs with the release of the inserting compare-and-swap.
     const uint64_t id = entries_[i].id_plus_one.load(std::memory_order_acquire);
-    if (id == buyer + 1) return &entries_[i];
+    if (id == buyer + 1) {
+      // A query never decides an admission: pending reads as not admitted.
+      // Acquire pairs with the release of the deciding compare-and-swap.
+      const uint64_t claims = entries_[i].claims.load(std::memory_order_acquire);
+      return claims == kClaimsPending || claims == kClaimsRefused ? nullptr : &entries_[i];
+    }
     if (id == 0) return nullptr;
   }
   return nullptr;
@@ -28,37 +33,70 @@ BuyerEntry* BuyerTable::Find(BuyerId buyer) const {
 
 BuyerEntry* BuyerTable::FindOrInsert(BuyerId buyer) {
   if (buyer == kReservedBuyer) return nullptr;  // its id + 1 is the empty marker
-  // The entry's compare-and-swap is the admission, and it is counted after:
-  // an entry is usable the moment it is visible, so nobody ever waits for
-  // another thread's admission (issue 10, progress), and twin first
-  // requests of one buyer meet at its entry and are both admitted. The
-  // price: new buyers whose first requests race at the very edge may all be
-  // admitted, at most one per request in flight past buyers_max (never past
-  // the table's room, which is at least 1.5 times buyers_max).
   size_t i = Mix64(buyer) & mask_;
   for (size_t probes = 0; probes <= mask_;) {
     Atomic<uint64_t>& slot = entries_[i].id_plus_one;
     // Acquire pairs with the release of the inserting compare-and-swap.
     uint64_t id = slot.load(std::memory_order_acquire);
-    if (id == buyer + 1) return &entries_[i];
+    if (id == buyer + 1) return Settle(i);
     if (id != 0) {
       i = (i + 1) & mask_;
       ++probes;
       continue;
     }
-    // Relaxed: a count, read on its own.
-    if (admitted_.load(std::memory_order_relaxed) >= buyers_max_) return nullptr;
-    // acq_rel: release publishes the id (the counters start at zero and need
-    // no other publication); acquire on failure reads the id another thread
-    // stored here, which the loop examines again at this same entry.
+    // A full table refuses new buyers without taking an entry (the count
+    // never goes down). Acquire pairs with the admissions' release.
+    if (CountOf(admission_.load(std::memory_order_acquire)) >= buyers_max_) {
+      // Unless this very buyer's twin took this entry meanwhile.
+      return slot.load(std::memory_order_acquire) == buyer + 1 ? Settle(i) : nullptr;
+    }
+    // Claim the entry, pending (claims starts kClaimsPending), then settle
+    // its admission. acq_rel: release publishes the id; acquire on failure
+    // reads the id another thread stored here, examined again at this entry.
     if (slot.compare_exchange_strong(id, buyer + 1, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      // Relaxed: a pure count, see above.
-      admitted_.fetch_add(1, std::memory_order_relaxed);
-      return &entries_[i];
+      return Settle(i);
     }
   }
   return nullptr;
+}
+
+BuyerEntry* BuyerTable::Settle(size_t index) {
+  BuyerEntry& entry = entries_[index];
+  for (;;) {
+    // Acquire pairs with the release of the deciding compare-and-swap.
+    const uint64_t claims = entry.claims.load(std::memory_order_acquire);
+    if (claims == kClaimsRefused) return nullptr;
+    if (claims != kClaimsPending) return &entry;
+    // Acquire pairs with the release of the admitting compare-and-swap.
+    uint64_t word = admission_.load(std::memory_order_acquire);
+    if (LastOf(word) == index + 1) {
+      Decide(index, 0);  // admitted, by us or by a helper
+      continue;
+    }
+    // Whoever admits next first writes the last admission's decision into
+    // its entry: so an entry still pending that the word does not name was
+    // never admitted, and any thread may decide it (helping).
+    if (LastOf(word) != 0) Decide(LastOf(word) - 1, 0);
+    if (CountOf(word) >= buyers_max_) {
+      Decide(index, kClaimsRefused);  // the table is full: refused for good
+      continue;
+    }
+    // acq_rel: release publishes the decision written above; acquire on
+    // failure re-reads the word another admission changed. Either way the
+    // loop reads the entry's decision again.
+    admission_.compare_exchange_strong(word, PackAdmission(CountOf(word) + 1, index + 1),
+                                       std::memory_order_acq_rel, std::memory_order_acquire);
+  }
+}
+
+void BuyerTable::Decide(size_t index, uint64_t decision) {
+  uint64_t pending = kClaimsPending;
+  // acq_rel: release pairs with the acquire loads in Settle and Find (whoever
+  // sees the decision sees the entry's id); acquire on failure: another
+  // thread decided first, the same way (each entry is decided once).
+  entries_[index].claims.compare_exchange_strong(pending, decision, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire);
 }
 
 }  // namespace holdfast::internal

@@ -1,9 +1,13 @@
 // lib/internal/buyer_table.h: per-buyer counters in a fixed open-addressing table.
 //
 // Buyers are never removed: their limits count over the whole sale. A buyer
-// is admitted by one compare-and-swap of an entry's id word from 0 (empty)
-// to the buyer id + 1, then counted; it is found again by linear probing.
-// Lock-free: nothing waits on another thread's admission.
+// takes an entry by one compare-and-swap of its id word from 0 (empty) to the
+// buyer id + 1, pending; its admission is then settled exactly once, against
+// buyers_max, through one admission word [admitted count | last admitted
+// entry]. Every step is a compare-and-swap any thread can make for any
+// pending entry (helping), so twin first requests of one buyer settle it
+// together and nobody waits on another thread's admission: lock-free, and
+// exact (never more than buyers_max admitted).
 //
 //   BuyerTable table(buyers_max);
 //   BuyerEntry* entry = table.FindOrInsert(buyer);  // nullptr: table full
@@ -52,6 +56,11 @@ constexpr int64_t ClaimUnitsOf(uint64_t word) {
   return static_cast<int64_t>(word & kClaimUnitsMax);
 }
 static_assert(kHoldsMax < (int64_t{1} << (64 - kClaimUnitsBits)), "live holds fit their field");
+// Claims values no admitted buyer reaches (its live-hold field would exceed
+// kHoldsMax): an entry whose admission is not settled yet, and one whose
+// admission was refused (the table was full).
+inline constexpr uint64_t kClaimsPending = ~uint64_t{0};
+inline constexpr uint64_t kClaimsRefused = ~uint64_t{0} - 1;
 // One buyer: one cache line.
 struct alignas(64) BuyerEntry {
   // The buyer id + 1, so that 0 means empty (kReservedBuyer + 1 wraps to 0 and
@@ -59,8 +68,9 @@ struct alignas(64) BuyerEntry {
   // entry's counters (which start at zero and need no publication).
   Atomic<uint64_t> id_plus_one{0};
   // The per-buyer limit word, see PackClaims: live holds and held + bought
-  // units in one word, so one compare-and-swap checks both limits.
-  Atomic<uint64_t> claims{0};
+  // units in one word, so one compare-and-swap checks both limits. Starts
+  // kClaimsPending until the buyer's admission is settled.
+  Atomic<uint64_t> claims{kClaimsPending};
   Atomic<int64_t> bought{0};
   Atomic<uint64_t> cycle_units{PackCycleUnits(-1, 0)};
   Atomic<uint32_t> recent_next{0};
@@ -73,8 +83,7 @@ class BuyerTable {
   explicit BuyerTable(int32_t buyers_max);
 
   // The buyer's entry, inserting it if new; nullptr when buyers_max distinct
-  // buyers are tracked already (new buyers racing at that edge may pass it
-  // by one each, see FindOrInsert). Lock-free.
+  // buyers are tracked already. Lock-free.
   BuyerEntry* FindOrInsert(BuyerId buyer);
   // The buyer's admitted entry, or nullptr for a buyer never admitted.
   BuyerEntry* Find(BuyerId buyer) const;
@@ -94,12 +103,24 @@ class BuyerTable {
 
  private:
   static size_t MaskFor(int32_t buyers_max);
+  // Admission word layout: [admitted count: 32 | last admitted entry + 1: 32].
+  static constexpr uint64_t PackAdmission(uint64_t count, uint64_t last_plus_one) {
+    return count << 32 | last_plus_one;
+  }
+  static constexpr int64_t CountOf(uint64_t word) { return static_cast<int64_t>(word >> 32); }
+  static constexpr size_t LastOf(uint64_t word) { return static_cast<size_t>(word & 0xffffffffu); }
+  // Settles the admission of the buyer in entry `index` (helping whatever
+  // admission is in the way); its entry, or nullptr if refused.
+  BuyerEntry* Settle(size_t index);
+  // Writes `decision` (0: admitted, or kClaimsRefused) into a pending entry.
+  void Decide(size_t index, uint64_t decision);
 
   const int64_t buyers_max_;
   const size_t mask_;
   std::unique_ptr<BuyerEntry[]> entries_;
-  // Buyers admitted so far. Relaxed: a count (see FindOrInsert).
-  alignas(64) Atomic<int64_t> admitted_{0};
+  // The admission word (PackAdmission); its orderings are explained where
+  // it is used (Settle).
+  alignas(64) Atomic<uint64_t> admission_{0};
 };
 
 }  // namespace holdfast::internal
