@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 #include <unordered_set>
@@ -57,8 +58,14 @@ bool Accept(SaleModel& model, const Answer& answer, Outcome answered) {
 // The search within one phase.
 class PhaseSearch {
  public:
-  PhaseSearch(const std::vector<RecordedOp>& ops, const CheckOptions& options, CheckResult& result)
-      : ops_(ops), options_(options), result_(result), all_((uint64_t{1} << ops.size()) - 1) {}
+  // `made`: every hold the history made, by id (for the claims of a Release's hold).
+  PhaseSearch(const std::vector<RecordedOp>& ops, const CheckOptions& options,
+              const std::map<uint64_t, const RecordedOp*>& made, CheckResult& result)
+      : ops_(ops),
+        options_(options),
+        made_(made),
+        result_(result),
+        all_((uint64_t{1} << ops.size()) - 1) {}
 
   // Every distinct end state reachable from `start`, added to `ends` by fingerprint.
   void Run(const SaleModel& start, std::map<std::string, SaleModel>& ends) {
@@ -75,6 +82,7 @@ class PhaseSearch {
 
   const std::vector<RecordedOp>& ops_;
   const CheckOptions& options_;
+  const std::map<uint64_t, const RecordedOp*>& made_;
   CheckResult& result_;
   const uint64_t all_;
   std::map<std::string, SaleModel>* ends_ = nullptr;
@@ -143,6 +151,30 @@ bool PhaseSearch::ExplainShort(const RecordedOp& op, uint64_t placed, const Sale
     for (size_t k = 1; k < steps.size(); ++k) {
       choices[other.thread].push_back({{steps.begin(), steps.begin() + k}});
     }
+  }
+  // Releases placed before this Hold whose units may still be on their way back.
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const RecordedOp& other = ops_[i];
+    if (other.thread == op.thread || other.kind != OpKind::kRelease ||
+        other.outcome != Outcome::kOk || !(placed >> i & 1) || !Overlap(op, other)) {
+      continue;
+    }
+    const auto hold = made_.find(other.id.value);
+    if (hold == made_.end()) continue;
+    const std::vector<ClaimStep> steps = model.ClaimsOf(hold->second->buyer, hold->second->lines);
+    // What is still taken at each point of the return (lib/sale.cc ReturnUnits).
+    auto keep = [&](std::initializer_list<ClaimStep::Kind> kinds) {
+      InFlightClaim left;
+      for (const ClaimStep& s : steps) {
+        if (std::find(kinds.begin(), kinds.end(), s.kind) != kinds.end()) left.claims.push_back(s);
+      }
+      if (!left.claims.empty()) choices[other.thread].push_back(std::move(left));
+    };
+    keep({ClaimStep::kCycleBuyer, ClaimStep::kBuyer, ClaimStep::kCycle, ClaimStep::kType,
+          ClaimStep::kQuota});
+    keep({ClaimStep::kCycleBuyer, ClaimStep::kBuyer, ClaimStep::kCycle});
+    keep({ClaimStep::kCycleBuyer, ClaimStep::kBuyer});
+    keep({ClaimStep::kBuyer});
   }
   std::vector<std::vector<InFlightClaim>> per_thread;
   for (auto& [thread, list] : choices) per_thread.push_back(std::move(list));
@@ -221,6 +253,13 @@ CheckResult CheckLinearizable(const History& history, const CheckOptions& option
     SaleModel start(history.config, {.identity = IdentityMode::kLoose});
     states.emplace(start.Fingerprint(), start);
   }
+  std::map<uint64_t, const RecordedOp*> made;
+  for (const std::vector<RecordedOp>& phase : history.phases) {
+    for (const RecordedOp& op : phase) {
+      if (op.kind == OpKind::kHold && op.outcome == Outcome::kOk)
+        made.emplace(op.result.value, &op);
+    }
+  }
   absl::Duration elapsed;
   for (size_t p = 0; p < history.phases.size(); ++p) {
     elapsed += history.advances[p];
@@ -228,7 +267,7 @@ CheckResult CheckLinearizable(const History& history, const CheckOptions& option
     size_t deepest = 0;
     for (auto& [fingerprint, state] : states) {
       state.SetTime(absl::ToInt64Nanoseconds(elapsed), history.start_wall + elapsed);
-      PhaseSearch search(history.phases[p], options, result);
+      PhaseSearch search(history.phases[p], options, made, result);
       search.Run(state, ends);
       deepest = std::max(deepest, search.deepest());
     }

@@ -20,8 +20,13 @@
 //     not been placed as a success before it, with a proper prefix of its claim sequence (in
 //     the library's order: buyer, buyer in cycle, cycle, types, quotas) taken. A hold that
 //     failed never took its failing claim, and one that succeeded but is placed later had not
-//     finished, hence "proper". Nothing else is relaxed: dead holds never explain a short
-//     answer (I5), and Confirm/Release/Extend must match exactly.
+//     finished, hence "proper". The same holds for returns: a Release takes its hold out of
+//     Held with one compare-and-swap and then gives its units back, so a short Hold is also
+//     explained if, for a Release that overlaps it and is placed before it, the units not yet
+//     given back are counted as taken (the library's return order: types and quotas, then the
+//     cycle, then the buyer's cycle units, then the buyer's word; any point of it). Nothing
+//     else is relaxed: dead holds never explain a short answer (I5: the library waits for an
+//     expiry's units), and Confirm/Release/Extend must match exactly.
 //   - Confirm, Release, Extend of a hold that already ended: the model accepts both the answer
 //     for "its slot still remembers it" and for "its slot was reused" (IdentityMode::kLoose),
 //     because slot reuse is a race the contract leaves open.
