@@ -235,6 +235,11 @@ HoldResult SaleCore::HoldBestAvailable(BuyerId buyer, const BestAvailableRequest
     // (made by Hold) is a misuse of the key, and one that ended since
     // answers how.
     const Outcome seats_outcome = SeatsOf(result.id, buyer, seats_out, count);
+    // The repeated key was counted as kOk; if this call answers otherwise,
+    // that count is taken back: one call, one outcome (stats.h).
+    if (seats_outcome != Outcome::kOk || count == 0) {
+      stats_.Add(kStatOutcomeBase + static_cast<size_t>(Outcome::kOk), -1);
+    }
     if (seats_outcome != Outcome::kOk) {
       return {Count(seats_outcome == Outcome::kNotOwner ? Outcome::kUnknownHold : seats_outcome),
               {}};

@@ -942,14 +942,10 @@ SaleModel::BestAnswer SaleModel::HoldBestAvailable(
   plan.best = true;
   plan.request = request;
   plan.units = request.count;
-  // A repeated key: the first request's hold and its seats. The library counts kOk when it
-  // finds the key and then, if the hold's seats cannot be answered, counts that answer too: one
-  // call, two outcomes (a library defect against stats.h, reported; the model copies it so the
-  // fuzzer can look past it: drop the Count(kOk) below once lib/sale.cc counts one outcome).
+  // A repeated key: the first request's hold and its seats; one call, one outcome counted.
   if (plan.key != 0) {
     if (const HoldId standing = StandingKeyedHold(buyer, plan.key); standing.value != 0) {
       const Outcome seats = SeatsOf(standing, buyer, out_size, answer.seats);
-      Count(Outcome::kOk);
       if (seats != Outcome::kOk) {
         answer.result = {Count(seats == Outcome::kNotOwner ? Outcome::kUnknownHold : seats), {}};
         return answer;
@@ -959,7 +955,7 @@ SaleModel::BestAnswer SaleModel::HoldBestAvailable(
         return answer;
       }
       answer.seats.resize(out_size, kNoSeat);
-      answer.result = {Outcome::kOk, standing};
+      answer.result = {Count(Outcome::kOk), standing};
       return answer;
     }
   }
