@@ -71,6 +71,10 @@
 //   back: the stock was taken, by a hold in progress, at that instant.
 //   Dead holds never cause kSoldOut: before answering it, Hold expires the
 //   holds past their deadline that could be in its way and tries again (I5).
+// - Likewise for returns: Release ends its hold with one compare-and-swap and
+//   then gives the units back, counter by counter. A concurrent Hold that runs
+//   into those units before they are back answers kSoldOut, even if it can
+//   already see the hold released. (For an expired hold it waits instead: I5.)
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
 // - The wait of a short Hold for a dead hold's units, under Progress above:
