@@ -4,6 +4,10 @@
 // window between two atomic steps of concurrent calls (1, 3, 4, 5, 12) are shown by the
 // deterministic explorer instead (tests/explore/explore_teeth_test.cc), and with the seams of
 // the deterministic build in core_defects_det_test.cc (1, 10).
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -159,6 +163,35 @@ TEST(CoreDefectsTest, Defect11BestAvailableNeverAnswersOkWithoutSeats) {
   ASSERT_TRUE(fresh.ok());
   EXPECT_NE(seats[0], kNoSeat);
   EXPECT_NE(seats[1], kNoSeat);
+}
+
+// Defect 11: Create at the maximum sizes was killed by the OOM killer instead of answering
+// ResourceExhausted (Linux hands out memory it does not have; the constructors touch it). In a
+// child process limited to 1 GiB of address space, Create must answer, not die. (Skipped under
+// sanitizers: their shadow memory needs the address space the limit takes away.)
+TEST(CoreDefectsTest, Defect11CreateBeyondTheProcesssMemoryAnswersResourceExhausted) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "address-space limits and sanitizer shadow memory do not mix";
+#else
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const rlimit limit{.rlim_cur = rlim_t{1} << 30, .rlim_max = rlim_t{1} << 30};
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
+    SaleConfig config;
+    config.types = {{.name = "ga", .capacity = 10}};
+    config.holds_max = kHoldsMax;
+    config.buyers_max = kBuyersMax;
+    config.idempotency_keys_max = kIdempotencyKeysMax;
+    config.events_max = kEventsMax;
+    const absl::StatusOr<std::unique_ptr<Sale>> sale = Sale::Create(config);
+    _exit(!sale.ok() && absl::IsResourceExhausted(sale.status()) ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died (signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "Create did not answer ResourceExhausted";
+#endif
 }
 
 // Defect 18 (the core's part): ConfirmMode(7) was accepted.
