@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <future>
 #include <memory>
 
@@ -110,6 +111,59 @@ TEST(CoreDefectsDetTest, Defect10SoldOutCostDoesNotGrowWithHoldsMax) {
               static_cast<long long>(small), static_cast<long long>(large));
   EXPECT_EQ(small, large);
   EXPECT_LT(small, 200);  // before the fix: two scans of 1,024 and 16,384 groups
+}
+
+// Defect 11: Seat() could name a hold that never held the seat. It reads the seat's owner word
+// (a slot), then that slot's state: if the seat's hold ended and a new hold took the slot in
+// between, it named the new hold. Here every point of a Seat() call is tried as the moment
+// where, on the same thread, the seat's hold is released and the only free slot goes to a hold
+// of another seat; whatever Seat() answers, it never names that hold.
+struct Interfere {
+  int64_t at = 0;     // the point of the Seat() call to interfere at
+  int64_t steps = 0;  // points so far
+  std::function<void()> act;
+  static void Hook(void* self) {
+    Interfere* i = static_cast<Interfere*>(self);
+    if (++i->steps != i->at) return;
+    internal::det::SetThreadHook(nullptr, nullptr);  // one shot, and the act runs unhooked
+    i->act();
+  }
+};
+
+TEST(CoreDefectsDetTest, Defect11SeatNeverNamesAHoldThatNeverHeldIt) {
+  for (int64_t at = 1; at < 200; ++at) {
+    ManualClock clock;
+    SaleConfig config;
+    config.types = {{.name = "ga", .capacity = 100}, {.name = "stalls", .capacity = 2}};
+    config.seat_map.sections = {
+        {.name = "Stalls",
+         .type = 1,
+         .rows = {{.label = "A", .seat_count = 2, .accessible = {}, .restricted = {}}}}};
+    config.holds_max = 64;
+    config.buyers_max = 8;
+    config.idempotency_keys_max = 0;
+    config.clock = &clock;
+    std::unique_ptr<Sale> sale = std::move(*Sale::Create(config));
+    const SeatId seat_a = sale->FindSeat("Stalls A-1"), seat_b = sale->FindSeat("Stalls A-2");
+    const HoldResult first = sale->HoldSeats(1, absl::MakeConstSpan(&seat_a, 1));
+    ASSERT_TRUE(first.ok());
+    const HoldLine line{.type = 0, .quantity = 1};
+    for (int i = 0; i < 63; ++i) ASSERT_TRUE(sale->Hold(3, absl::MakeConstSpan(&line, 1)).ok());
+    HoldId other;
+    Interfere interfere{.at = at, .act = [&] {
+                          ASSERT_EQ(sale->Release(first.id, 1), Outcome::kOk);
+                          const HoldResult b = sale->HoldSeats(2, absl::MakeConstSpan(&seat_b, 1));
+                          ASSERT_TRUE(b.ok());  // in the slot the first hold left
+                          other = b.id;
+                        }};
+    internal::det::SetThreadHook(&Interfere::Hook, &interfere);
+    const SeatState state = sale->Seat(seat_a);
+    internal::det::SetThreadHook(nullptr, nullptr);
+    if (interfere.steps < at) break;  // the call ended before this point: every point was tried
+    ASSERT_NE(other.value, 0u);
+    EXPECT_NE(state.hold.value, other.value) << "Seat(A-1) named the hold of A-2, at point " << at;
+    EXPECT_NE(state.buyer, BuyerId{2}) << "at point " << at;
+  }
 }
 
 }  // namespace
