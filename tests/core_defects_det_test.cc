@@ -166,5 +166,45 @@ TEST(CoreDefectsDetTest, Defect11SeatNeverNamesAHoldThatNeverHeldIt) {
   }
 }
 
+// Defect 20: Buyer() counted the claims of Holds still in flight that would fail, and was seen
+// above the cycle's per-buyer limit: the buyer's sale-wide claims word was taken before the
+// cycle's limit was checked. A Buyer() query at every point of such a Hold must tell the story
+// Hold ends with: never more units than the cycle allows.
+struct Probe {
+  std::function<void()> look;
+  static void Hook(void* self) {
+    internal::det::SetThreadHook(nullptr, nullptr);
+    static_cast<Probe*>(self)->look();
+    internal::det::SetThreadHook(&Hook, self);
+  }
+};
+
+TEST(CoreDefectsDetTest, Defect20BuyerNeverShowsUnitsTheCycleLimitRefuses) {
+  ManualClock clock(absl::FromUnixSeconds(1'700'000'000));
+  SaleConfig config;
+  config.types = {{.name = "ga", .capacity = 100}};
+  config.cycles = {{.name = "noon",
+                    .opens_at = absl::FromUnixSeconds(1'700'000'000),
+                    .allotment = 100,
+                    .per_buyer_max = 2}};
+  config.holds_max = 64;
+  config.buyers_max = 8;
+  config.idempotency_keys_max = 0;
+  config.clock = &clock;
+  std::unique_ptr<Sale> sale = std::move(*Sale::Create(config));
+  const HoldLine two{.type = 0, .quantity = 2}, one{.type = 0, .quantity = 1};
+  ASSERT_TRUE(sale->Hold(1, absl::MakeConstSpan(&two, 1)).ok());
+  int64_t most = 0;
+  Probe probe{.look = [&] {
+    const BuyerCounts counts = sale->Buyer(1);
+    most = std::max(most, counts.held_units + counts.bought_units);
+  }};
+  internal::det::SetThreadHook(&Probe::Hook, &probe);
+  const Outcome outcome = sale->Hold(1, absl::MakeConstSpan(&one, 1)).outcome;
+  internal::det::SetThreadHook(nullptr, nullptr);
+  EXPECT_EQ(outcome, Outcome::kBuyerLimit);
+  EXPECT_LE(most, 2) << "Buyer() showed units the cycle's per-buyer limit refuses";
+}
+
 }  // namespace
 }  // namespace holdfast
