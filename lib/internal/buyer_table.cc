@@ -64,12 +64,17 @@ BuyerEntry* BuyerTable::FindOrInsert(BuyerId buyer) {
 BuyerEntry* BuyerTable::Settle(size_t index) {
   BuyerEntry& entry = entries_[index];
   for (;;) {
+    // The word first, then the entry: if an admission of this entry was
+    // overwritten in the word we read, whoever overwrote it decided the entry
+    // before its compare-and-swap, which happens before our acquire load of
+    // the word, so the entry's load below sees the decision. (The other order
+    // could see the entry pending, then a later word, and admit it twice.)
+    // Acquire pairs with the release of the admitting compare-and-swap.
+    uint64_t word = admission_.load(std::memory_order_acquire);
     // Acquire pairs with the release of the deciding compare-and-swap.
     const uint64_t claims = entry.claims.load(std::memory_order_acquire);
     if (claims == kClaimsRefused) return nullptr;
     if (claims != kClaimsPending) return &entry;
-    // Acquire pairs with the release of the admitting compare-and-swap.
-    uint64_t word = admission_.load(std::memory_order_acquire);
     if (LastOf(word) == index + 1) {
       Decide(index, 0);  // admitted, by us or by a helper
       continue;

@@ -24,10 +24,7 @@ CycleWindows::Position CycleWindows::FromWall(absl::Time wall) const {
   return at;
 }
 
-CycleWindows::Position CycleWindows::WithFloors(Position at) const {
-  // Acquire pairs with the release in Seal: the seals below it are visible.
-  const int sealed = sealed_.load(std::memory_order_acquire);
-  const int seen_open = seen_open_.load(std::memory_order_relaxed);
+CycleWindows::Position CycleWindows::WithFloors(Position at, int sealed, int seen_open) {
   if (at.index < seen_open - 1) {
     // The wall clock is behind a cycle already seen open: that cycle is
     // where the sale stands (open unless it has ended since).
@@ -41,19 +38,23 @@ CycleWindows::Position CycleWindows::WithFloors(Position at) const {
 }
 
 CycleWindows::Position CycleWindows::Locate(absl::Time wall) const {
-  return WithFloors(FromWall(wall));
+  // Acquire pairs with the release in Seal: the seals below it are visible.
+  // Relaxed: see seen_open_.
+  return WithFloors(FromWall(wall), sealed_.load(std::memory_order_acquire),
+                    seen_open_.load(std::memory_order_relaxed));
 }
 
 CycleWindows::Position CycleWindows::Enter(absl::Time wall) {
-  const Position at = Locate(wall);
-  if (at.open) {
-    // Relaxed compare-and-swap: a monotonic maximum, see seen_open_.
-    int seen = seen_open_.load(std::memory_order_relaxed);
-    while (seen < at.index + 1 &&
-           !seen_open_.compare_exchange_weak(seen, at.index + 1, std::memory_order_relaxed)) {
-    }
+  // Locate's steps with each floor read once (the hot path of every Hold).
+  // Acquire pairs with the release in Seal; relaxed: see seen_open_.
+  const int sealed = sealed_.load(std::memory_order_acquire);
+  int seen = seen_open_.load(std::memory_order_relaxed);
+  const Position at = WithFloors(FromWall(wall), sealed, seen);
+  // Relaxed compare-and-swap: a monotonic maximum, see seen_open_.
+  while (at.open && seen < at.index + 1 &&
+         !seen_open_.compare_exchange_weak(seen, at.index + 1, std::memory_order_relaxed)) {
   }
-  Seal(at.ended);
+  if (sealed < at.ended) Seal(at.ended);
   return at;
 }
 

@@ -67,7 +67,8 @@ class CycleWindows {
 
  private:
   Position FromWall(absl::Time wall) const;
-  Position WithFloors(Position at) const;
+  // `at` raised to the floors `sealed` and `seen_open` (read by the caller).
+  static Position WithFloors(Position at, int sealed, int seen_open);
   void Seal(int target);
 
   const std::vector<CycleConfig>& cycles_;

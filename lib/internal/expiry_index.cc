@@ -12,13 +12,12 @@ namespace holdfast::internal {
 // a scanner's token compare-and-swap and its loads of the occupied bits and
 // states, which acquire/release alone does not give (store-load order).
 
-void DeadlineBound::Lower(uint64_t deadline_us) {
+void DeadlineBound::LowerFrom(uint64_t seen, uint64_t deadline_us) {
 #ifdef HOLDFAST_DETERMINISTIC
   if (HOLDFAST_REVERTED(kRevertHintVersion)) {
     // The old protocol: every creation bumps a version, here two bits wide
     // (the bits `clean` and `raising` use), so it wraps after four creations
     // as the 16-bit one did after 65,536.
-    uint64_t seen = word_.load(std::memory_order_seq_cst);
     while (!word_.compare_exchange_weak(
         seen, Pack(std::min(DeadlineOf(seen), deadline_us), (seen + 1) & 3),
         std::memory_order_seq_cst)) {
@@ -26,7 +25,6 @@ void DeadlineBound::Lower(uint64_t deadline_us) {
     return;
   }
 #endif
-  uint64_t seen = word_.load(std::memory_order_seq_cst);
   for (;;) {
     const bool lower = deadline_us < DeadlineOf(seen);
     if (!lower && (seen & kClean) == 0) return;  // covered already (see the header)

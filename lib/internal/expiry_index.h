@@ -57,7 +57,16 @@ class DeadlineBound {
   // Lowers the bound to `deadline_us` (if lower) and clears `clean` (if set).
   // Call after the slot's occupied bit is set and before the hold (or its
   // shorter deadline) is visible. Writes only when it must: usually one load.
-  void Lower(uint64_t deadline_us);
+  void Lower(uint64_t deadline_us) {
+    // The common case inline: the deadline is covered and no scan is under
+    // way, so there is nothing to write. seq_cst: see expiry_index.cc.
+    const uint64_t seen = word_.load(std::memory_order_seq_cst);
+#ifdef HOLDFAST_DETERMINISTIC
+    LowerFrom(seen, deadline_us);  // (the reverted protocol writes every time)
+#else
+    if (deadline_us < DeadlineOf(seen) || (seen & kClean) != 0) LowerFrom(seen, deadline_us);
+#endif
+  }
   // Whether a hold under this bound may be dead at `now_us`.
   bool MayBeDead(uint64_t now_us) const;
   uint64_t Load() const;
@@ -75,6 +84,9 @@ class DeadlineBound {
   void EndRaise(const Raise& raise, uint64_t earliest_us, bool sure);
 
  private:
+  // Lower's writing path, from the word `seen`.
+  void LowerFrom(uint64_t seen, uint64_t deadline_us);
+
   static constexpr uint64_t kClean = 1;
   static constexpr uint64_t kRaising = 2;
   static constexpr uint64_t DeadlineOf(uint64_t word) { return word >> 2; }
