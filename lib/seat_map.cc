@@ -100,9 +100,9 @@ absl::Status ParseRow(int line, const std::vector<absl::string_view>& words, Sea
       return LineError(line, absl::StrCat("row ", row.label, ": unknown key \"", kv.first, "\""));
     }
     if (too_long) {
-      return LineError(line, absl::StrCat("row ", row.label, ": ", kv.first,
-                                          " lists more than kSeatsPerRowMax = ", kSeatsPerRowMax,
-                                          " seats"));
+      return LineError(
+          line, absl::StrCat("row ", row.label, ": ", kv.first,
+                             " lists more than kSeatsPerRowMax = ", kSeatsPerRowMax, " seats"));
     }
     if (!ok) {
       return LineError(line, absl::StrCat("row ", row.label, ": bad value in \"", words[i], "\""));
@@ -122,8 +122,8 @@ absl::Status ParseRow(int line, const std::vector<absl::string_view>& words, Sea
   totals.seats += row.seat_count;
   totals.words += (row.seat_count + 63) / 64;
   if (totals.seats > kSeatsMax) {
-    return LineError(line, absl::StrCat("row ", row.label, ": the map passes kSeatsMax = ",
-                                        kSeatsMax, " seats"));
+    return LineError(line, absl::StrCat("row ", row.label,
+                                        ": the map passes kSeatsMax = ", kSeatsMax, " seats"));
   }
   if (totals.words > kSeatWordsMax) {
     return LineError(line, absl::StrCat("row ", row.label, ": the map passes kSeatWordsMax = ",

@@ -48,14 +48,14 @@ TEST(CycleWindowsTest, PositionsFollowTheWall) {
   const std::vector<CycleConfig> cycles = ThreeCycles(false);
   const CycleWindows windows(cycles);
   EXPECT_FALSE(windows.empty());
-  ExpectPosition(windows.Locate(At(50)), -1, false, 0);   // before every window
-  ExpectPosition(windows.Locate(At(100)), 0, true, 0);    // opens_at is inside
+  ExpectPosition(windows.Locate(At(50)), -1, false, 0);  // before every window
+  ExpectPosition(windows.Locate(At(100)), 0, true, 0);   // opens_at is inside
   ExpectPosition(windows.Locate(At(150)), 0, true, 0);
-  ExpectPosition(windows.Locate(At(200)), 0, false, 1);   // closes_at is outside
-  ExpectPosition(windows.Locate(At(250)), 0, false, 1);   // between windows
+  ExpectPosition(windows.Locate(At(200)), 0, false, 1);  // closes_at is outside
+  ExpectPosition(windows.Locate(At(250)), 0, false, 1);  // between windows
   ExpectPosition(windows.Locate(At(300)), 1, true, 1);
-  ExpectPosition(windows.Locate(At(400)), 2, true, 2);    // c1 closes as c2 opens
-  ExpectPosition(windows.Locate(At(500)), 2, false, 3);   // after the last window
+  ExpectPosition(windows.Locate(At(400)), 2, true, 2);   // c1 closes as c2 opens
+  ExpectPosition(windows.Locate(At(500)), 2, false, 3);  // after the last window
   EXPECT_EQ(windows.OutcomeAt(windows.Locate(At(50))), Outcome::kNotOpen);
   EXPECT_EQ(windows.OutcomeAt(windows.Locate(At(150))), Outcome::kOk);
   EXPECT_EQ(windows.OutcomeAt(windows.Locate(At(250))), Outcome::kNotOpen);

@@ -220,9 +220,8 @@ void CheckConservation(const StressShape& shape, const std::vector<ProducerLog>&
       const uint32_t producer = ProducerOf(event);
       const uint32_t sequence = SequenceOf(event);
       if (producer >= static_cast<uint32_t>(shape.producers) ||
-          sequence >= shape.events_per_producer ||
-          !producers[producer].accepted[sequence] || event.buyer != producer ||
-          event.monotonic_ns != sequence) {
+          sequence >= shape.events_per_producer || !producers[producer].accepted[sequence] ||
+          event.buyer != producer || event.monotonic_ns != sequence) {
         ++unknown;
         continue;
       }

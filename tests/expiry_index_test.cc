@@ -205,8 +205,8 @@ TEST(DeadlineBoundStressTest, BoundStaysAtOrBelowEveryRegisteredDeadline) {
       std::mt19937_64 random(1234 + c);
       uint64_t mine[kSlotsPerCreator] = {};  // the deadlines this creator has registered
       // Relaxed: a count that only ends the loop.
-      for (int step = 0; step < kStepsMax && (step < kStepsMin ||
-                                             scans.load(std::memory_order_relaxed) < kScansMin);
+      for (int step = 0; step < kStepsMax &&
+                         (step < kStepsMin || scans.load(std::memory_order_relaxed) < kScansMin);
            ++step) {
         const int k = step % kSlotsPerCreator;
         std::atomic<uint64_t>& slot = slots[c * kSlotsPerCreator + k];
@@ -216,11 +216,10 @@ TEST(DeadlineBoundStressTest, BoundStaysAtOrBelowEveryRegisteredDeadline) {
         mine[k] = random() % 8 == 0 ? kLow : kHigh;
         slot.store(mine[k], std::memory_order_seq_cst);
         bound.Lower(mine[k]);
-        const uint64_t earliest = *std::min_element(mine, mine + kSlotsPerCreator,
-                                                    [](uint64_t a, uint64_t b) {
-                                                      return (a == 0 ? kNoDeadline : a) <
-                                                             (b == 0 ? kNoDeadline : b);
-                                                    });
+        const uint64_t earliest =
+            *std::min_element(mine, mine + kSlotsPerCreator, [](uint64_t a, uint64_t b) {
+              return (a == 0 ? kNoDeadline : a) < (b == 0 ? kNoDeadline : b);
+            });
         if (bound.Load() > earliest) {
           // Relaxed: a count read after join.
           violations.fetch_add(1, std::memory_order_relaxed);

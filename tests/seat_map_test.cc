@@ -436,8 +436,7 @@ TEST(SeatMapConfigTest, RefusesLabelsThatAreNotUniqueOrNotWellFormed) {
        "seat_map.sections[0].rows[0].label: \"A 1\" holds a space or a control character"},
       {"row label with a tab", [](SaleConfig& c) { c.seat_map.sections[0].rows[0].label = "A\t"; },
        "seat_map.sections[0].rows[0].label"},
-      {"section name with a newline",
-       [](SaleConfig& c) { c.seat_map.sections[0].name = "S\nT"; },
+      {"section name with a newline", [](SaleConfig& c) { c.seat_map.sections[0].name = "S\nT"; },
        "seat_map.sections[0].name: \"S\nT\" holds a control character"},
       {"section name starting with a space",
        [](SaleConfig& c) { c.seat_map.sections[0].name = " S"; },
@@ -479,10 +478,9 @@ TEST_F(SeatMapTest, SeatNumbersAtTheEndsOfIntRoundTrip) {
   }
   // Numbers whose distance from a row's first number does not fit in an int (undefined
   // behaviour before: number - first_number was computed in int).
-  for (const char* far :
-       {"S A--2147483648", "S A--1", "S B-2147483647", "S B-0", "S C-1-2147483647",
-        "S C-1--2147483648", "S A-2147483648", "S B--2147483649", "S A-99999999999",
-        "S A-9999999999999999999999"}) {
+  for (const char* far : {"S A--2147483648", "S A--1", "S B-2147483647", "S B-0",
+                          "S C-1-2147483647", "S C-1--2147483648", "S A-2147483648",
+                          "S B--2147483649", "S A-99999999999", "S A-9999999999999999999999"}) {
     EXPECT_EQ(sale_->FindSeat(far), kNoSeat) << far;
   }
 }
@@ -493,9 +491,9 @@ TEST_F(SeatMapTest, FindSeatAcceptsOnlyTheLabelsSeatLabelWrites) {
   EXPECT_EQ(sale_->FindSeat("S A-1"), 3u);
   EXPECT_EQ(sale_->FindSeat("S A-0"), 2u);
   EXPECT_EQ(sale_->FindSeat("S A--2"), 0u);
-  for (const char* bad : {"S A-+1", "S A-01", "S A- 1", "S A-1 ", "S A-\t1", "S A--0",
-                          "S A-00", "S A--01", "S A-+0", "S A---1", "S A-1\n", "S A-0x1",
-                          "S A-1.0", "S A-"}) {
+  for (const char* bad :
+       {"S A-+1", "S A-01", "S A- 1", "S A-1 ", "S A-\t1", "S A--0", "S A-00", "S A--01", "S A-+0",
+        "S A---1", "S A-1\n", "S A-0x1", "S A-1.0", "S A-"}) {
     EXPECT_EQ(sale_->FindSeat(bad), kNoSeat) << bad;
   }
 }

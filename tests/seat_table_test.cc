@@ -6,6 +6,8 @@
 // memory test this executable replaces the global operator new with one that can be told to fail
 // from its Nth call on (or at its Nth call only), and ParseSeatMap is run once for every N
 // until it no longer allocates that often.
+#include "lib/internal/seat_table.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "holdfast/seat_map.h"
-#include "lib/internal/seat_table.h"
 
 namespace {
 
@@ -84,9 +85,28 @@ TEST(ParseSeatNumberTest, ReadsExactlyWhatStrCatWritesForAnInt) {
     EXPECT_TRUE(ParseSeatNumber(text, got)) << text;
     EXPECT_EQ(got, n) << text;
   }
-  for (const char* bad : {"", "-", "+1", "01", "-01", "-0", "00", " 1", "1 ", "1\n", "\t1", "--1",
-                          "+-1", "1-", "0x1", "1.0", "1e3", "a", "2147483648", "-2147483649",
-                          "10000000000", "99999999999999999999"}) {
+  for (const char* bad : {"",
+                          "-",
+                          "+1",
+                          "01",
+                          "-01",
+                          "-0",
+                          "00",
+                          " 1",
+                          "1 ",
+                          "1\n",
+                          "\t1",
+                          "--1",
+                          "+-1",
+                          "1-",
+                          "0x1",
+                          "1.0",
+                          "1e3",
+                          "a",
+                          "2147483648",
+                          "-2147483649",
+                          "10000000000",
+                          "99999999999999999999"}) {
     int64_t got = 12345;
     EXPECT_FALSE(ParseSeatNumber(bad, got)) << '"' << bad << '"';
     EXPECT_EQ(got, 12345) << '"' << bad << '"';  // untouched on refusal
@@ -98,8 +118,8 @@ TEST(ParseSeatNumberTest, ReadsExactlyWhatStrCatWritesForAnInt) {
 TEST(SeatTableTest, BestAvailableSeesTheSeatsOfTheNeighbouringWord) {
   SeatMapConfig map;
   map.sections.push_back({.name = "H", .type = 0, .rows = {}});
-  map.sections[0].rows.push_back({.label = "A", .seat_count = 70, .accessible = {},
-                                  .restricted = {}});
+  map.sections[0].rows.push_back(
+      {.label = "A", .seat_count = 70, .accessible = {}, .restricted = {}});
   SeatTable table(map);
   ASSERT_EQ(table.word_count(), 2u);
   SeatId taken = kNoSeat;
@@ -124,10 +144,10 @@ TEST(SeatTableTest, BestAvailableSeesTheSeatsOfTheNeighbouringWord) {
 TEST(SeatTableTest, CoversNamesExactlyTheSeatsOfARun) {
   SeatMapConfig map;
   map.sections.push_back({.name = "H", .type = 0, .rows = {}});
-  map.sections[0].rows.push_back({.label = "A", .seat_count = 70, .accessible = {},
-                                  .restricted = {}});
-  map.sections[0].rows.push_back({.label = "B", .seat_count = 3, .accessible = {},
-                                  .restricted = {}});
+  map.sections[0].rows.push_back(
+      {.label = "A", .seat_count = 70, .accessible = {}, .restricted = {}});
+  map.sections[0].rows.push_back(
+      {.label = "B", .seat_count = 3, .accessible = {}, .restricted = {}});
   const SeatTable table(map);
   ASSERT_EQ(table.seat_count(), 73u);
   const SeatRun run{.word = 1, .first = 2, .count = 3};  // seats 66, 67, 68 of row A

@@ -78,7 +78,7 @@ struct SectionConfig {
   // Non-empty, unique, no control characters, no space at either end, e.g.
   // "Orchestra" or "Upper Circle".
   std::string name;
-  TypeId type = 0;   // the ticket type (price tier) its seats are sold as
+  TypeId type = 0;  // the ticket type (price tier) its seats are sold as
   std::vector<RowConfig> rows;
 };
 

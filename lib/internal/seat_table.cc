@@ -203,8 +203,7 @@ SeatTable::Candidate SeatTable::BestInRow(uint32_t row_index, int count, bool al
         if (bit > 63) return ((open_after >> (bit - 64)) & 1) != 0;
         return ((left_open >> bit) & 1) != 0;
       };
-      const bool orphan =
-          (is_open(s - 1) && !is_open(s - 2)) || (is_open(e) && !is_open(e + 1));
+      const bool orphan = (is_open(s - 1) && !is_open(s - 2)) || (is_open(e) && !is_open(e + 1));
       if (orphan && !allow_orphans) continue;
       int64_t score = 0;
       for (int i = s; i < e; ++i) score += Distance2((w - row.first_word) * 64 + i, row.seat_count);

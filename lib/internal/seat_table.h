@@ -17,7 +17,6 @@
 #ifndef HOLDFAST_LIB_INTERNAL_SEAT_TABLE_H_
 #define HOLDFAST_LIB_INTERNAL_SEAT_TABLE_H_
 
-#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +24,7 @@
 
 #include "holdfast/config.h"
 #include "holdfast/seat_map.h"
+#include "lib/internal/atomic.h"
 #include "lib/internal/hold_slot.h"
 
 namespace holdfast::internal {
@@ -137,8 +137,8 @@ class SeatTable {
     // takes a seat given back sees that return's history.
     Atomic<uint64_t> taken{0};
     Atomic<uint64_t> sold{0};  // only ever gains bits
-    uint64_t accessible = 0;        // static after construction
-    uint64_t restricted = 0;        // static after construction
+    uint64_t accessible = 0;   // static after construction
+    uint64_t restricted = 0;   // static after construction
   };
   struct Candidate {
     uint32_t row = 0;

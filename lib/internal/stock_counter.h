@@ -12,9 +12,10 @@
 #ifndef HOLDFAST_LIB_INTERNAL_STOCK_COUNTER_H_
 #define HOLDFAST_LIB_INTERNAL_STOCK_COUNTER_H_
 
-#include "lib/internal/atomic.h"
 #include <cstdint>
 #include <limits>
+
+#include "lib/internal/atomic.h"
 
 namespace holdfast::internal {
 

@@ -7,10 +7,11 @@
 #ifndef HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
 #define HOLDFAST_LIB_INTERNAL_STRIPED_COUNTERS_H_
 
-#include "lib/internal/atomic.h"
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+
+#include "lib/internal/atomic.h"
 
 namespace holdfast::internal {
 

@@ -97,8 +97,8 @@ void CheckLabels(absl::string_view text, const SeatMapConfig& map, const Sale& s
     const std::string label = sale.SeatLabel(seat);
     if (label.empty()) Fail(text, absl::StrCat("seat ", seat, " has no label"));
     if (sale.FindSeat(label) != seat) {
-      Fail(text, absl::StrCat("FindSeat(\"", label, "\") = ", sale.FindSeat(label),
-                              ", not seat ", seat));
+      Fail(text,
+           absl::StrCat("FindSeat(\"", label, "\") = ", sale.FindSeat(label), ", not seat ", seat));
     }
     // The number is what follows the row's '-' (the last '-' not a negative sign).
     size_t dash = label.rfind('-');
