@@ -46,16 +46,20 @@ IdempotencyEntry* IdempotencyTable::NextOrInsert(Probe& probe) {
     // Acquire pairs with the release of the claiming compare-and-swap.
     uint64_t seen = entry.key_hash.load(std::memory_order_acquire);
     if (seen == 0) {
-      // The claim is counted after it is made (as BuyerTable's admission), so
-      // twins of one key racing for the last place both get its entry. The
-      // price: new keys racing at the very edge may pass keys_max by one
-      // each. Relaxed: a pure count, see admitted_.
-      if (admitted_.load(std::memory_order_relaxed) >= keys_max_) return nullptr;
-      // acq_rel: release publishes the key; acquire on failure lets us use
-      // an entry another thread just claimed for the same hash.
-      if (entry.key_hash.compare_exchange_strong(seen, probe.hash, std::memory_order_acq_rel,
-                                                 std::memory_order_acquire)) {
-        admitted_.fetch_add(1, std::memory_order_relaxed);
+      // The claim is counted after it is made, so twins of one key racing
+      // for the last place both get its entry. The price: new keys racing at
+      // the very edge may pass keys_max by one each. Acquire pairs with the
+      // release of the count's increment below: a count that includes a
+      // twin's claim comes with that claim's key_hash, re-read here.
+      if (admitted_.load(std::memory_order_acquire) >= keys_max_) {
+        seen = entry.key_hash.load(std::memory_order_acquire);
+        if (seen != probe.hash) return nullptr;
+      } else if (entry.key_hash.compare_exchange_strong(seen, probe.hash, std::memory_order_acq_rel,
+                                                        std::memory_order_acquire)) {
+        // acq_rel above: release publishes the key; acquire on failure lets
+        // us use an entry another thread just claimed for the same hash.
+        // Release: see the acquire load of the count above.
+        admitted_.fetch_add(1, std::memory_order_release);
         seen = probe.hash;
       }
     }

@@ -68,8 +68,9 @@ class IdempotencyTable {
   const int64_t keys_max_;
   const size_t mask_;
   std::unique_ptr<IdempotencyEntry[]> entries_;
-  // Keys remembered so far, counted after their entry is claimed. Relaxed: a
-  // pure count; the key_hash compare-and-swap publishes an entry.
+  // Keys remembered so far, counted after their entry is claimed.
+  // Release/acquire: a reader of the count sees the claims it counts
+  // (NextOrInsert).
   alignas(64) Atomic<int64_t> admitted_{0};
 };
 
