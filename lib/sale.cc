@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <new>
 #include <optional>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "lib/internal/memory_budget.h"

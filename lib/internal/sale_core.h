@@ -1,14 +1,15 @@
 // lib/internal/sale_core.h: the state and algorithms behind holdfast::Sale.
 //
-// A hold claims, in this fixed order: the buyer's live-hold count, the
-// buyer's units, the buyer's units in the cycle, the cycle's allotment, each
-// ticket type, each quota. Every claim is one compare-and-swap on a counter
+// A hold claims, in this fixed order (ClaimStock): the buyer's units in the
+// cycle, the buyer's live-hold count and units (one word), its seats, the
+// cycle's allotment, each ticket type, each quota; its idempotency key only
+// after all of them. Every claim is one compare-and-swap on a counter
 // that never goes below zero (or above a limit); when one is short, the ones
 // before it are given back in reverse and the hold answers why. The hold
 // becomes visible only after every claim is made (one release store of its
 // slot's state word), so a failed hold leaves no trace (I2).
 //
-// Ending a hold is one compare-and-swap of its state word out of kHeld; the
+// Ending a hold is one compare-and-swap of its state word out of a live state; the
 // winner alone gives units back and frees the slot: EndHeld() is the one place
 // every confirmation, release and expiry passes through (DESIGN §8: a journal
 // hooks in there).

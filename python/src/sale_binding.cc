@@ -1168,7 +1168,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             return out;
           },
           "max_events"_a = 1024,
-          "Removes up to `max_events` events, oldest first, and returns them as a list of "
+          "Removes up to `max_events` events, in order per thread, and returns them as a list of "
           "Event. Empty when the sale was built with events_max=0.")
       .def(
           "memory_bytes", [](const PySale& sale) { return sale.sale().MemoryBytes(); },
