@@ -100,6 +100,8 @@ void Rush(S& sale, ManualClock& clock, int thread, Tally& tally) {
       // Everything past its deadline comes back, then a last 1-ticket try.
       clock.Advance(kTtl);
       if (HoldAndEnd(sale, buyer, 1, n++, tally) == Outcome::kSoldOut) return;
+    } else if (outcome == Outcome::kTryAgain) {
+      continue;  // units on their way back from a preempted thread: retry
     } else {
       ++refused_in_a_row;  // this buyer is at a limit: the next one buys
       ++buyer_turn;

@@ -13,7 +13,7 @@ constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
     "Ok",           "SoldOut",          "SeatTaken",     "NoAdjacentSeats", "BuyerLimit",
     "TooManyHolds", "NotOpen",          "Closed",        "Expired",         "UnknownHold",
     "NotOwner",     "AlreadyConfirmed", "HoldTableFull", "BuyerTableFull",  "InvalidArgument",
-    "KeyInUse",
+    "KeyInUse",     "TryAgain",
 };
 
 absl::StatusCode CodeOf(Outcome outcome) {
@@ -42,6 +42,8 @@ absl::StatusCode CodeOf(Outcome outcome) {
       return absl::StatusCode::kInvalidArgument;
     case Outcome::kKeyInUse:
       return absl::StatusCode::kAborted;
+    case Outcome::kTryAgain:
+      return absl::StatusCode::kUnavailable;
   }
   return absl::StatusCode::kUnknown;
 }

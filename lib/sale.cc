@@ -18,9 +18,11 @@ namespace {
 
 constexpr int64_t kNanosPerMicro = 1000;
 
-// How often a short Hold pauses for the units of a dead hold that another
-// thread is expiring before it starts yielding the CPU to that thread.
+// How long a short Hold waits for the units of a dead hold that another
+// thread is expiring: this many pauses, then this many yields of the CPU to
+// that thread; after that it answers kTryAgain (the thread is stopped).
 constexpr int kEndingPausesMax = 16;
+constexpr int kEndingYieldsMax = 16;
 
 // A pause between such checks: a CPU hint, never a system call.
 void CpuRelax() {
@@ -312,7 +314,9 @@ Outcome SaleCore::ClaimWithRetries(HoldPlan& plan, BuyerEntry& entry, uint32_t s
   //      hold's units are back, and lock-freedom only asks that some thread
   //      progress);
   //  (b) while a dead hold's units are on their way back from the thread
-  //      that expired it (the one wait, see holdfast/sale.h);
+  //      that expired it, a bounded number of times (kEndingPausesMax +
+  //      kEndingYieldsMax); then the answer is kTryAgain, so a thread stopped
+  //      there never stops this one (see holdfast/sale.h, "Progress");
   //  (c) once more after a scan that found nothing dead, for units another
   //      thread returned between the failed claim and the scan;
   //  (d) when its cycle was sealed under it and the wall clock is in the
@@ -343,7 +347,12 @@ Outcome SaleCore::ClaimWithRetries(HoldPlan& plan, BuyerEntry& entry, uint32_t s
         if (reclaimed.expired > 0) continue;  // (a)
         if (reclaimed.expiring > 0) {         // (b)
           // CPU pauses first; after that the ending thread is likely
-          // preempted, so give it the CPU (sched_yield).
+          // preempted, so give it the CPU (sched_yield); after that it is
+          // stopped, and we do not wait for it. Nothing is claimed now.
+          if (ending_waits >= kEndingPausesMax + kEndingYieldsMax &&
+              !HOLDFAST_REVERTED(kRevertUnboundedWait)) {
+            return Outcome::kTryAgain;
+          }
           if (ending_waits++ < kEndingPausesMax) {
             CpuRelax();
           } else {
@@ -854,7 +863,8 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
                                           std::memory_order_acquire)) {
     return false;
   }
-  // The window of the one wait opens (an expiry's units are on their way).
+  // A short Hold that needs these units waits for them from here on (a
+  // bounded wait: see ClaimWithRetries).
   if (to == SlotState::kExpired) HOLDFAST_TRACE(det::TracePoint::kReturnBegin);
   BuyerEntry& entry = buyers_.at(slot.buyer_index);
   const BuyerId buyer = slot.buyer.load(std::memory_order_relaxed);
@@ -879,7 +889,7 @@ bool SaleCore::EndHeld(uint32_t index, uint64_t& state, SlotState to, int64_t no
     if (expired && !HOLDFAST_REVERTED(kRevertRetiredSlot)) {
       // Every unit is back: say so at once, so that a short Hold waiting for
       // them stops waiting here, before the statistics and the event (the
-      // window of the one wait ends with ReturnUnits; INVARIANT1's marks).
+      // window of that wait ends with ReturnUnits; INVARIANT1's marks).
       // Only an expiry is waited for, so only it is marked (no store on the
       // Release path). Release order: pairs with the scans' acquire loads;
       // we alone write the word now (INVARIANT3).

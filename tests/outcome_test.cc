@@ -39,6 +39,7 @@ constexpr OutcomeCase kOutcomeCases[] = {
     {Outcome::kBuyerTableFull, "BuyerTableFull", absl::StatusCode::kResourceExhausted},
     {Outcome::kInvalidArgument, "InvalidArgument", absl::StatusCode::kInvalidArgument},
     {Outcome::kKeyInUse, "KeyInUse", absl::StatusCode::kAborted},
+    {Outcome::kTryAgain, "TryAgain", absl::StatusCode::kUnavailable},
 };
 
 TEST(OutcomeTest, TableCoversEveryValueDensely) {

@@ -117,8 +117,10 @@ constexpr OutcomeSet kForeignAnswers = Bit(Outcome::kNotOwner) | Bit(Outcome::kU
                                        Bit(Outcome::kExpired) | Bit(Outcome::kAlreadyConfirmed);
 // What a valid Hold may answer besides kOk. kHoldTableFull is not among them: every shape sizes
 // holds_max above what its per-buyer hold limits (or its stock) let be live at once.
-constexpr OutcomeSet kHoldRefusals =
-    Bit(Outcome::kSoldOut) | Bit(Outcome::kBuyerLimit) | Bit(Outcome::kTooManyHolds);
+// kTryAgain is: a thread preempted while it gives back an expired hold's units (more threads
+// than cores) can make a Hold that needs them answer it, which changes nothing.
+constexpr OutcomeSet kHoldRefusals = Bit(Outcome::kSoldOut) | Bit(Outcome::kBuyerLimit) |
+                                     Bit(Outcome::kTooManyHolds) | Bit(Outcome::kTryAgain);
 
 // Invariant violations seen by one thread; the main thread reports them after the join, so
 // checker threads never call into GoogleTest and a broken build cannot flood the log.

@@ -178,8 +178,9 @@ Held HoldSpecific(Race& race, BuyerId buyer, absl::Duration ttl, std::mt19937_64
     race.errors.Add(
         absl::StrCat("SeatTaken names seat ", held.result.taken_seat, ", which was not asked for"));
   }
+  // kTryAgain: a thread preempted while it gives back an expired hold's seats (changes nothing).
   if (o != Outcome::kOk && o != Outcome::kSeatTaken && o != Outcome::kBuyerLimit &&
-      o != Outcome::kTooManyHolds && o != Outcome::kSoldOut) {
+      o != Outcome::kTooManyHolds && o != Outcome::kSoldOut && o != Outcome::kTryAgain) {
     race.errors.Add(absl::StrCat("HoldSeats answered ", Name(o)));
   }
   return held;
@@ -199,7 +200,7 @@ Held HoldBest(Race& race, BuyerId buyer, absl::Duration ttl, std::mt19937_64& rn
     held.seat_count = request.count;
     SortSeats(held.seats, held.seat_count);
   } else if (o != Outcome::kNoAdjacentSeats && o != Outcome::kBuyerLimit &&
-             o != Outcome::kTooManyHolds && o != Outcome::kSoldOut) {
+             o != Outcome::kTooManyHolds && o != Outcome::kSoldOut && o != Outcome::kTryAgain) {
     race.errors.Add(absl::StrCat("HoldBestAvailable answered ", Name(o)));
   }
   return held;

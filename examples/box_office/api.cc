@@ -103,7 +103,7 @@ Response Api::OutcomeResponse(holdfast::Outcome outcome, std::string_view handle
   Response response = JsonResponse(HttpStatusOf(outcome, ok_status), body);
   if (outcome == holdfast::Outcome::kHoldTableFull ||
       outcome == holdfast::Outcome::kBuyerTableFull ||
-      outcome == holdfast::Outcome::kTooManyHolds) {
+      outcome == holdfast::Outcome::kTooManyHolds || outcome == holdfast::Outcome::kTryAgain) {
     response.set(http::field::retry_after, "1");
   }
   return response;

@@ -32,6 +32,8 @@ int HttpStatusOf(Outcome outcome, int ok_status) {
       return 400;
     case Outcome::kKeyInUse:
       return 409;  // the same key's request is in flight: retry
+    case Outcome::kTryAgain:
+      return 503;  // units on their way back: retry shortly
   }
   return 500;  // a value outside the enum: a bug, said plainly
 }
@@ -70,6 +72,8 @@ std::string_view OutcomeCode(Outcome outcome) {
       return "invalid_argument";
     case Outcome::kKeyInUse:
       return "key_in_use";
+    case Outcome::kTryAgain:
+      return "try_again";
   }
   return "unknown";
 }

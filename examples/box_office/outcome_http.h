@@ -21,6 +21,9 @@
 //   HoldTableFull     | 503    | a server bound; Retry-After says try again shortly
 //   BuyerTableFull    | 503    |
 //   InvalidArgument   | 400    |
+//   KeyInUse          | 409    | the same Idempotency-Key's request is in flight: retry
+//   TryAgain          | 503    | the units are on their way back from an expired hold;
+//                     |        |   Retry-After: 1
 #ifndef HOLDFAST_EXAMPLES_BOX_OFFICE_OUTCOME_HTTP_H_
 #define HOLDFAST_EXAMPLES_BOX_OFFICE_OUTCOME_HTTP_H_
 

@@ -435,7 +435,7 @@ bool HoldAnswerExpected(holdfast::Outcome outcome) {
   using holdfast::Outcome;
   return outcome == Outcome::kOk || outcome == Outcome::kSoldOut ||
          outcome == Outcome::kBuyerLimit || outcome == Outcome::kTooManyHolds ||
-         outcome == Outcome::kHoldTableFull;
+         outcome == Outcome::kHoldTableFull || outcome == Outcome::kTryAgain;
 }
 
 // A buyer's pause before pressing F5 again.
@@ -476,7 +476,8 @@ Attempt HoldWithRetries(SharedRun& run, ThreadTally& tally, holdfast::BuyerId bu
       return {result, cycle_before == cycle_after ? cycle_before : -1};
     }
     const bool worth_retrying = result.outcome == holdfast::Outcome::kSoldOut ||
-                                result.outcome == holdfast::Outcome::kHoldTableFull;
+                                result.outcome == holdfast::Outcome::kHoldTableFull ||
+                                result.outcome == holdfast::Outcome::kTryAgain;
     if (!worth_retrying || attempt >= run.params.retries || run.SoldOut() ||
         run.stop.load(std::memory_order_relaxed)) {
       return {result, -1};
@@ -567,7 +568,7 @@ Attempt HoldSeatsWithRetries(SharedRun& run, ThreadTally& tally, holdfast::Buyer
     }
     const bool worth_retrying = outcome == Outcome::kSoldOut ||
                                 outcome == Outcome::kNoAdjacentSeats ||
-                                outcome == Outcome::kHoldTableFull;
+                                outcome == Outcome::kHoldTableFull || outcome == Outcome::kTryAgain;
     if (!worth_retrying || attempt >= run.params.retries || run.SoldOut() ||
         run.stop.load(std::memory_order_relaxed)) {
       made.cycle = -1;

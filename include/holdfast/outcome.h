@@ -64,10 +64,18 @@ enum class Outcome : uint8_t {
   // so that a thread stopped there never stalls this one (as Stripe answers
   // 409 for a key whose request is in flight).
   kKeyInUse,
+  // The units this Hold needs belong to a hold that has just expired, and
+  // the thread that expired it is still giving them back; it has been stopped
+  // there (preempted, SIGSTOPped) for longer than this Hold waits (a bounded
+  // wait: CPU pauses, then a few sched_yield). Nothing changed. Retry the
+  // request: the units are back as soon as that thread runs again.
+  // Answered instead of waiting without bound on another thread (DESIGN §4),
+  // and never instead of kSoldOut when the stock is short (I5).
+  kTryAgain,
 };
 
 // Number of Outcome values; valid values are 0 .. kOutcomeCount - 1.
-inline constexpr int kOutcomeCount = static_cast<int>(Outcome::kKeyInUse) + 1;
+inline constexpr int kOutcomeCount = static_cast<int>(Outcome::kTryAgain) + 1;
 
 // The value's name in CamelCase without the k, e.g. "SoldOut". Returns
 // "Unknown" for a value outside the enum. Thread-safe. Never allocates.
@@ -79,7 +87,7 @@ std::string_view OutcomeName(Outcome outcome);
 // kFailedPrecondition; kNotOpen, kClosed, kExpired -> kFailedPrecondition;
 // kUnknownHold -> kNotFound; kNotOwner -> kPermissionDenied;
 // kAlreadyConfirmed -> kAlreadyExists; kInvalidArgument -> kInvalidArgument;
-// kKeyInUse -> kAborted (retry).
+// kKeyInUse -> kAborted (retry); kTryAgain -> kUnavailable (retry).
 // The message is the outcome's name, so a non-Ok status allocates; the hot
 // path itself never builds a Status. Thread-safe.
 absl::Status ToStatus(Outcome outcome);

@@ -48,16 +48,17 @@
 //   A loop retries only because another thread changed the word it read, and
 //   a thread stopped anywhere never stops them completing. Queries write
 //   nothing. Stats and TypeStatsOf take at most 4 passes (wait-free).
-// - Hold, HoldSeats, HoldBestAvailable: lock-free, with one exception. A Hold
-//   that is short while another thread has just expired a dead hold in its
-//   way waits for those units rather than answer kSoldOut (I5): the window is
-//   from that thread's winning compare-and-swap to the end of its return of
-//   the hold's units (a few dozen instructions, no call out), the wait pauses
-//   the CPU, then yields it (sched_yield). A thread stopped inside that window
-//   stalls only the Holds that need that hold's units, until it runs again.
-//   Helping instead would need a multi-word compare-and-swap on every stock
-//   counter (about three times the hot path's atomic operations).
-// - Nothing else waits on another thread: a twin request with the same
+// - Hold, HoldSeats, HoldBestAvailable: lock-free. A Hold that is short
+//   while another thread has just expired a dead hold in its way waits a
+//   bounded time for those units rather than answer kSoldOut (I5): the window
+//   is from that thread's winning compare-and-swap to the end of its return
+//   of the hold's units (a few dozen instructions, no call out). The wait
+//   pauses the CPU 16 times, then yields it (sched_yield) 16 times; if the
+//   units are still not back, that thread is stopped, and the Hold answers
+//   kTryAgain (nothing changed; retry) instead of waiting for it. Helping
+//   (finishing the stopped thread's return) would need a multi-word
+//   compare-and-swap on every stock counter and seat word.
+// - Nothing waits on another thread without bound: a twin request with the same
 //   idempotency key answers kKeyInUse instead of waiting; a new buyer's
 //   admission is settled by compare-and-swaps that any of its requests (or a
 //   later admission) can make; an expiry scan that finds another scan
@@ -74,12 +75,15 @@
 // - Likewise for returns: Release ends its hold with one compare-and-swap and
 //   then gives the units back, counter by counter. A concurrent Hold that runs
 //   into those units before they are back answers kSoldOut, even if it can
-//   already see the hold released. (For an expired hold it waits instead: I5.)
+//   already see the hold released. (For an expired hold it waits instead, a
+//   bounded time, then answers kTryAgain: I5.)
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
 // - The wait of a short Hold for a dead hold's units, under Progress above:
 //   the only system call besides reading the clock (sched_yield), on that
-//   rare path only.
+//   rare path only. A thread stopped inside that window (for longer than
+//   those 16 yields) makes the Holds that need exactly those units answer
+//   kTryAgain until it runs again: they are neither sold out nor available.
 // - Two concurrent Holds with one idempotency key make one hold; the one that
 //   finds the other between taking the key and publishing its hold answers
 //   kKeyInUse (retry: it then answers that hold). With a 64-bit hash
@@ -171,6 +175,8 @@ class Sale {
   // holds were expired); kBuyerLimit; kTooManyHolds; kNotOpen; kClosed;
   // kHoldTableFull (also: a new key with the key table full); kBuyerTableFull;
   // kKeyInUse (a twin with the same key is making its hold right now);
+  // kTryAgain (the units it needs are on their way back from a dead hold
+  // whose expiring thread is stopped: see "Progress" above);
   // kInvalidArgument (no lines, more than kLinesPerHoldMax lines, a quantity
   // <= 0, total units above units_per_hold_max, an unknown type, a ttl under
   // 1 µs or above hold_lifetime_max, buyer == kReservedBuyer, a key with

@@ -39,7 +39,7 @@ enum class TracePoint {
   kYield,        // the thread gives the CPU away (YieldThread: sched_yield)
   kEndRaceLost,  // a Confirm, Release or Extend lost the end race of its hold
   kReturnBegin,  // this thread expired a hold and starts giving its units back
-  kReturnEnd,    // ... and they are all back (the window of the one wait ends)
+  kReturnEnd,    // ... and they are all back (where a short Hold waits, bounded)
 };
 using TraceHook = void (*)(void* context, TracePoint point);
 void SetThreadTraceHook(TraceHook hook, void* context);

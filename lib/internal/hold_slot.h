@@ -78,7 +78,7 @@ constexpr bool IsRetired(uint64_t word) {
   return !IsLive(StateOf(word)) && OffsetOf(word) == kRetiredMark;
 }
 // An end whose units are not all back yet: the window in which a short Hold
-// waits for them (see holdfast/sale.h).
+// waits for them, a bounded time (see holdfast/sale.h).
 constexpr bool IsEnding(uint64_t word) {
   return StateOf(word) == SlotState::kExpired && OffsetOf(word) == 0;
 }

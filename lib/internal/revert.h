@@ -13,13 +13,17 @@
 
 namespace holdfast::internal {
 
-// The fixes of issue 10's defects that can be switched off, by defect number.
+// The fixes of issue 10's defects that can be switched off, by defect number
+// (and its progress item).
 enum RevertedFix : uint32_t {
   kRevertRetiredSlot = 1,    // a retired slot looks like an expiry in flight
   kRevertExtendHint = 3,     // Extend shortens a deadline behind a scan's back
   kRevertStaleNow = 4,       // Hold's retries scan with its first clock reading
   kRevertLoserResolves = 5,  // a loser of the end race resolves the handle again
   kRevertHintVersion = 12,   // a scan raises a hint with a stale (wrapped) version
+  // Not a numbered defect: the issue's progress item. A short Hold waits
+  // without bound for a stopped thread's return of a dead hold's units.
+  kRevertUnboundedWait = 30,
 };
 
 #ifdef HOLDFAST_DETERMINISTIC

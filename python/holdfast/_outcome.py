@@ -38,6 +38,7 @@ class Outcome(enum.IntEnum):
     BUYER_TABLE_FULL = 13
     INVALID_ARGUMENT = 14
     KEY_IN_USE = 15
+    TRY_AGAIN = 16
 
     def __str__(self) -> str:
         return "".join(part.capitalize() for part in self.name.split("_"))
@@ -269,6 +270,14 @@ class KeyInUse(HoldfastError):
     outcome = Outcome.KEY_IN_USE
 
 
+class TryAgain(HoldfastError):
+    """The units this hold needs are on their way back from a hold that has just
+    expired, and the thread giving them back has been stopped for longer than the
+    hold waits (a bounded wait). Nothing changed; retry shortly."""
+
+    outcome = Outcome.TRY_AGAIN
+
+
 EXCEPTIONS: Dict[Outcome, Type[HoldfastError]] = {
     cls.outcome: cls
     for cls in (
@@ -287,6 +296,7 @@ EXCEPTIONS: Dict[Outcome, Type[HoldfastError]] = {
         BuyerTableFull,
         InvalidArgument,
         KeyInUse,
+        TryAgain,
     )
 }
 """The exception class of every outcome but OK."""

@@ -117,6 +117,9 @@ void PhaseSearch::Search(uint64_t placed, const SaleModel& model) {
 bool PhaseSearch::Replay(const RecordedOp& op, uint64_t placed, SaleModel& model) {
   switch (op.kind) {
     case OpKind::kHold: {
+      // Nothing changed (outcome.h): the units it needed were on their way
+      // back from a stopped thread. No sequential model answers it.
+      if (op.outcome == Outcome::kTryAgain) return true;
       SaleModel before = model;
       const HoldResult r = model.Hold(op.buyer, op.lines, op.options, op.result);
       if (r.outcome == op.outcome && r.id == op.result) return true;
