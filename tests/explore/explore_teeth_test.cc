@@ -1,7 +1,8 @@
 // The explorer has teeth (issue 10): with the fix of defect 1, 3, 4, 5 or 12
-// switched off (lib/internal/revert.h, holdfast_det only), the explorer finds
-// the failure within a fixed schedule budget; with the fix on, the same
-// scenario explored over the same budget finds nothing. Each test prints how
+// (or the bound on a short Hold's wait) switched off (lib/internal/revert.h,
+// holdfast_det only), the explorer finds the failure within a fixed schedule
+// budget; with the fix on, the same scenario explored over the same budget
+// finds nothing. Each test prints how
 // many schedules the search took and its schedules/s.
 #include <cstdint>
 #include <cstdio>
@@ -178,6 +179,7 @@ class StaleNow final : public SaleScenario {
     return {{HoldOp(0, 2, 1, absl::Minutes(1))}, {AdvanceOp(absl::Minutes(2))}};
   }
   void OnTrace(int thread, internal::det::TracePoint point) override {
+    SaleScenario::OnTrace(thread, point);
     if (thread == 0 && point == internal::det::TracePoint::kClaimFailed) {
       last_failed_claim_at_ = clock_.PeekMonotonic();
     }
@@ -226,6 +228,7 @@ class LoserResolves final : public SaleScenario {
   // it. A Confirm that found the slot already reused before it could race
   // (kUnknownHold) owes nothing more.
   void OnTrace(int thread, internal::det::TracePoint point) override {
+    SaleScenario::OnTrace(thread, point);
     if (thread == 0 && point == internal::det::TracePoint::kEndRaceLost) lost_race_ = true;
   }
   std::string CheckEnd() override {
@@ -308,6 +311,40 @@ TEST(ExploreTeethTest, StaleHintVersionAfterWrap) {
       "hint version wraps (12)", internal::kRevertHintVersion,
       [] { return std::make_unique<HintVersion>(); }, {.strategy = Strategy::kPct, .seed = 1}, 3000,
       300);
+}
+
+// Issue 10's progress item: a short Hold waited without bound while another
+// thread gave back the units of a dead hold it had expired, so that thread,
+// stopped there, stopped the Hold. Scenario: DeadHoldRace (sale_scenario.h).
+// Freeze mode stops each thread at each of its steps: with the wait unbounded
+// some Hold is blocked; with the bound, none is (a Hold that needs the units
+// of a frozen return answers kTryAgain, and SaleScenario checks it answers so
+// only then).
+TEST(ExploreTeethTest, UnboundedWaitForAStoppedReturn) {
+  const ScenarioFactory factory = [] { return std::make_unique<DeadHoldRace>(); };
+  const ExploreOptions options{.seed = SeedFromEnv(1), .op_step_bound = 5000};
+  ExploreSummary found;
+  {
+    Revert revert(internal::kRevertUnboundedWait);
+    found = ExploreFreezes(factory, options, 1);
+  }
+  std::printf("%s: %zu blockings\n",
+              DescribeSummary("freeze, stopped return, bounded wait reverted", found).c_str(),
+              found.blocked.size());
+  EXPECT_GT(found.blocked.size(), 0u) << "the unbounded wait was not found";
+  if (!found.blocked.empty()) {
+    const Blocked& b = found.blocked.front();
+    std::printf("  found: thread %d's %s blocked while thread %d was frozen in %s (at: %s)\n",
+                b.thread, b.op.c_str(), b.frozen_thread, b.frozen_op.c_str(),
+                b.frozen_where.c_str());
+    EXPECT_TRUE(b.frozen_returning) << "blocked outside the return window";
+  }
+  const ExploreSummary clean = ExploreFreezes(factory, options, 1);
+  std::printf("%s: %zu blockings\n",
+              DescribeSummary("freeze, stopped return, bounded wait on", clean).c_str(),
+              clean.blocked.size());
+  EXPECT_EQ(clean.failures, 0) << clean.first_failure;
+  EXPECT_EQ(clean.blocked.size(), 0u);
 }
 
 }  // namespace

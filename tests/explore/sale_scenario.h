@@ -66,7 +66,19 @@ class SaleScenario : public Scenario {
   // I1 at every step.
   std::string CheckStep() override { return CheckCounters(); }
 
+  // Subclasses that watch trace points call this first.
+  void OnTrace(int thread, internal::det::TracePoint point) override {
+    (void)thread;
+    if (point == internal::det::TracePoint::kReturnBegin) {
+      ++returns_open_;
+      ++returns_begun_;
+    } else if (point == internal::det::TracePoint::kReturnEnd) {
+      --returns_open_;
+    }
+  }
+
   std::string CheckEnd() override {
+    if (!unowed_try_again_.empty()) return unowed_try_again_;
     std::string r = CheckHistory();
     if (r.empty() && check_i5_at_end_) r = CheckNoDeadHoldBlocks();
     return r;
@@ -81,18 +93,20 @@ class SaleScenario : public Scenario {
         absl::StrCat("Hold(b", buyer, ", ", units, "u, ", absl::FormatDuration(ttl), ")"),
         [this, thread, buyer, units, ttl, type, key] {
           const HoldLine line{.type = type, .quantity = units};
+          const ReturnWatch watch = WatchReturns();
           const HoldResult r = sale_->Hold(buyer, {&line, 1}, {.ttl = ttl, .idempotency_key = key});
-          Note(thread, buyer, r, {{type, units}});
+          Note(thread, buyer, r, {{type, units}}, watch);
         }};
   }
   Op HoldSeatsOp(int thread, BuyerId buyer, std::vector<SeatId> seats, absl::Duration ttl) {
     return {absl::StrCat("HoldSeats(b", buyer, ", ", seats.size(), " seats)"),
             [this, thread, buyer, seats, ttl] {
+              const ReturnWatch watch = WatchReturns();
               const HoldResult r =
                   sale_->HoldSeats(buyer, absl::MakeConstSpan(seats), {}, {.ttl = ttl});
               std::map<TypeId, int64_t> units;
               for (SeatId s : seats) units[SeatType(s)] += 1;
-              Note(thread, buyer, r, units);
+              Note(thread, buyer, r, units, watch);
             }};
   }
   Op BestOp(int thread, BuyerId buyer, int count, absl::Duration ttl) {
@@ -101,13 +115,14 @@ class SaleScenario : public Scenario {
               std::vector<SeatId> out(static_cast<size_t>(count), kNoSeat);
               BestAvailableRequest request;
               request.count = count;
+              const ReturnWatch watch = WatchReturns();
               const HoldResult r =
                   sale_->HoldBestAvailable(buyer, request, absl::MakeSpan(out), {.ttl = ttl});
               std::map<TypeId, int64_t> units;
               if (r.ok()) {
                 for (SeatId s : out) units[SeatType(s)] += 1;
               }
-              Note(thread, buyer, r, units);
+              Note(thread, buyer, r, units, watch);
             }};
   }
   Op ConfirmOp(int thread) {
@@ -159,8 +174,29 @@ class SaleScenario : public Scenario {
     std::map<TypeId, int64_t> units;
   };
 
-  void Note(int thread, BuyerId buyer, const HoldResult& r, std::map<TypeId, int64_t> units) {
+  // Expiries giving their units back (the library's kReturnBegin and
+  // kReturnEnd trace points): kTryAgain is owed only while one is in flight.
+  struct ReturnWatch {
+    int64_t begun = 0;  // returns begun before the call
+    bool open = false;  // one was in flight when the call began
+  };
+  ReturnWatch WatchReturns() const { return {returns_begun_, returns_open_ > 0}; }
+
+  // A Hold's answer against the watch taken before it: kTryAgain with no
+  // return in flight at any point of the call is remembered as a failure.
+  void CheckOwed(const ReturnWatch& watch, Outcome outcome, BuyerId buyer) {
+    if (outcome == Outcome::kTryAgain && !watch.open && returns_begun_ == watch.begun &&
+        unowed_try_again_.empty()) {
+      unowed_try_again_ = absl::StrCat("Hold of buyer ", buyer,
+                                       " answered kTryAgain while no expiry's units were on their "
+                                       "way back during the call");
+    }
+  }
+
+  void Note(int thread, BuyerId buyer, const HoldResult& r, std::map<TypeId, int64_t> units,
+            const ReturnWatch& watch) {
     answers_.push_back({"Hold", r.id.value, r.outcome});
+    CheckOwed(watch, r.outcome, buyer);
     if (!r.ok()) return;
     last_[thread] = {r.id, buyer};
     made_.emplace(r.id.value, Made{buyer, std::move(units)});
@@ -298,6 +334,31 @@ class SaleScenario : public Scenario {
   std::set<uint64_t> confirmed_, released_;
   std::vector<Answer> answers_;
   int64_t swept_ = 0;
+  int returns_open_ = 0;
+  int64_t returns_begun_ = 0;
+  std::string unowed_try_again_;
+};
+
+// A dead hold of the only unit; a Sweep expires it while two Holds need its
+// unit (the freeze tests, and the teeth of the bound on a short Hold's wait).
+class DeadHoldRace final : public SaleScenario {
+ public:
+  DeadHoldRace() : SaleScenario(OneUnit()) {
+    const HoldLine line{.type = 0, .quantity = 1};
+    const HoldId dead = sale_->Hold(1, {&line, 1}, {.ttl = absl::Minutes(1)}).id;
+    made_.emplace(dead.value, Made{1, {{0, 1}}});
+    clock_.Advance(absl::Minutes(2));
+  }
+  std::vector<ThreadProgram> Threads() override {
+    return {{SweepOp()}, {HoldOp(1, 2, 1, absl::Minutes(1))}, {HoldOp(2, 3, 1, absl::Minutes(1))}};
+  }
+  static SaleConfig OneUnit() {
+    SaleConfig config;
+    config.types = {{.name = "a", .capacity = 1}};
+    config.holds_max = 64;
+    config.idempotency_keys_max = 8;
+    return config;
+  }
 };
 
 }  // namespace holdfast::explore

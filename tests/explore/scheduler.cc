@@ -237,7 +237,7 @@ struct Logical {
   int64_t points = 0;
   bool finished = false;
   // Between the library's kReturnBegin and kReturnEnd: giving back the units
-  // of a hold this thread expired (the window of the documented wait).
+  // of a hold this thread expired (where a short Hold waits, a bounded time).
   bool returning = false;
   HookContext context;
 };

@@ -106,9 +106,9 @@ struct Blocked {
   std::string frozen_op;     // what the frozen thread was doing
   int64_t frozen_at = 0;     // its scheduling point number
   std::string frozen_where;  // its stack (holdfast frames), innermost first
-  // The frozen thread stood in the one documented wait's window: it had
+  // The frozen thread stood between kReturnBegin and kReturnEnd: it had
   // expired a hold and was giving its units back (holdfast/sale.h,
-  // "Progress"). A blocking with this unset refutes the progress claim.
+  // "Progress"). Reported; a blocking refutes the progress claim either way.
   bool frozen_returning = false;
 };
 
