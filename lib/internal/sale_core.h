@@ -13,6 +13,14 @@
 // winner alone gives units back and frees the slot: EndHeld() is the one place
 // every confirmation, release and expiry passes through (DESIGN §8: a journal
 // hooks in there).
+//
+// SaleCore composes components that each own one protocol and have their own
+// tests: StockLedger (the stock counters' claim and return), CycleWindows,
+// SlotTable, ExpiryIndex, BuyerTable, IdempotencyTable, SeatTable, SaleTags,
+// EventQueue, StripedCounters. Its methods are in lib/sale.cc (building, Hold
+// and its claims, idempotency keys, the public Sale), lib/sale_end.cc (the end
+// of a hold and expiry) and lib/sale_queries.cc (queries, which write
+// nothing).
 #ifndef HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 #define HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 
@@ -32,9 +40,13 @@
 #include "lib/internal/seat_table.h"
 #include "lib/internal/slot_table.h"
 #include "lib/internal/stock_counter.h"
+#include "lib/internal/stock_ledger.h"
 #include "lib/internal/striped_counters.h"
 
 namespace holdfast::internal {
+
+// Deadlines are kept in whole microseconds (hold_slot.h); times in nanoseconds.
+inline constexpr int64_t kNanosPerMicro = 1000;
 
 // Indices of the striped statistics counters.
 enum StatIndex : size_t {
@@ -53,12 +65,6 @@ enum TypeStatIndex : size_t {
   kTypeReleased,
   kTypeExpired,
   kStatsPerType,
-};
-
-// A ticket type's units in one hold, for the stock counters.
-struct TypeUnits {
-  TypeId type = 0;
-  int32_t units = 0;
 };
 
 // A hold request after validation.
@@ -95,9 +101,7 @@ struct ClaimProgress {
   bool buyer = false;  // the buyer's claims word
   int seats = 0;       // seat-run lines taken, from HoldPlan::ga_lines on
   bool cycle_units = false;
-  bool cycle = false;
-  int types = 0;   // plan types whose counter was taken
-  int quotas = 0;  // (type, quota) pairs taken, in type-major order
+  StockLedger::Progress stock;  // the cycle, type and quota counters
 };
 
 class SaleCore {
@@ -156,7 +160,7 @@ class SaleCore {
     int64_t created_ns = 0;
 
     int64_t deadline_ns() const {
-      return created_ns + static_cast<int64_t>(OffsetOf(state)) * 1000;
+      return created_ns + static_cast<int64_t>(OffsetOf(state)) * kNanosPerMicro;
     }
   };
 
@@ -250,11 +254,8 @@ class SaleCore {
   const int64_t epoch_ns_;
   const uint32_t tag_;
 
-  std::unique_ptr<StockCounter[]> types_;
-  std::unique_ptr<StockCounter[]> quotas_;
-  // quotas_of_type_[t] lists the quotas type t belongs to.
-  std::vector<std::vector<uint8_t>> quotas_of_type_;
   CycleWindows cycles_;
+  StockLedger stock_;  // the type, quota and cycle counters (uses cycles_)
 
   SlotTable slots_;
   ExpiryIndex expiry_;
