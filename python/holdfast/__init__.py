@@ -21,7 +21,7 @@ Reserved seating: give the sale a seat_map (parse_seat_map's text format)
 and hold seats by id or label, or the best ones available:
 
     hall = holdfast.Sale(types={"stalls": 20}, seat_map='''
-        section Stalls type=0
+        section Stalls type=stalls
         row A seats=10
         row B seats=10
     ''')
@@ -31,6 +31,11 @@ and hold seats by id or label, or the best ones available:
 Expected outcomes are raised as subclasses of HoldfastError (SoldOut,
 BuyerLimit, Expired, ...), each carrying its Outcome; see DESIGN.md §2-3 for
 the guarantees and include/holdfast/sale.h for each call's exact outcomes.
+InvalidArgument says which argument broke which rule ("quantity=11 is above
+units_per_hold_max (10)"), and an unknown name raises UnknownName, which is
+also a KeyError:
+
+    sale.available("typo")   # UnknownName: type: no ticket type named 'typo'; ...
 """
 
 from holdfast._outcome import (
@@ -57,6 +62,7 @@ from holdfast._outcome import (
     SoldOut,
     TooManyHolds,
     UnknownHold,
+    UnknownName,
 )
 from holdfast._records import BuyerCounts, Event, SaleStats, SeatState, TypeStats
 from holdfast._config import (
@@ -68,6 +74,7 @@ from holdfast._config import (
     SeatSection,
     TicketType,
     make_config,
+    parse_seat_map,
     validate_config,
 )
 from holdfast import _core
@@ -85,6 +92,7 @@ from holdfast._core import (
     QUOTAS_MAX,
     QUOTAS_PER_TYPE_MAX,
     RESERVED_BUYER,
+    SEATS_PER_HOLD_MAX,
     TYPES_MAX,
     UNITS_PER_HOLD_MAX,
     Clock,
@@ -92,7 +100,6 @@ from holdfast._core import (
     ManualClock,
     Sweeper,
     SystemClock,
-    parse_seat_map,
 )
 from holdfast._sale import Sale
 
@@ -140,6 +147,7 @@ __all__ = [
     "Sale",
     "SaleConfig",
     "SaleStats",
+    "SEATS_PER_HOLD_MAX",
     "SeatMap",
     "SeatRow",
     "SeatSection",
@@ -155,6 +163,7 @@ __all__ = [
     "TypeStats",
     "UNITS_PER_HOLD_MAX",
     "UnknownHold",
+    "UnknownName",
     "make_config",
     "parse_seat_map",
     "validate_config",

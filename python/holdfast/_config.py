@@ -41,7 +41,17 @@ class Quota:
     name: str
     capacity: int
     types: Tuple[Union[int, str], ...] = ()
-    """Member types, by index or name; at least one, no repeats."""
+    """Member types, by index or name; at least one, no repeats. A single
+    name or index is one member: Quota("hall", 5, types="regular")."""
+
+    def __post_init__(self) -> None:
+        # A bare str is one name, not its letters; any iterable becomes a tuple.
+        types: Any = self.types
+        if isinstance(types, (str, int)):
+            types = (types,)
+        elif not isinstance(types, tuple):
+            types = tuple(types)
+        object.__setattr__(self, "types", types)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +101,8 @@ class SeatSection:
 
     name: str
     type: Union[int, str] = 0
-    """The ticket type (price tier), by index or name."""
+    """The ticket type (price tier), by index or name (also in the text:
+    type=stalls)."""
     rows: Tuple[SeatRow, ...] = ()
 
 
@@ -149,17 +160,34 @@ class SaleConfig:
 TypesArg = Union[Mapping[str, int], Iterable[Union[TicketType, Tuple[str, int]]]]
 
 
+_TYPES_SHAPE = "a mapping {name: capacity} or (name, capacity) pairs"
+
+
 def _types(types: TypesArg) -> Tuple[TicketType, ...]:
     if isinstance(types, Mapping):
         return tuple(TicketType(name, capacity) for name, capacity in types.items())
+    if isinstance(types, (str, bytes)) or not isinstance(types, Iterable):
+        raise TypeError(f"types: expected {_TYPES_SHAPE}, got {type(types).__name__} {types!r}")
     out = []
-    for item in types:
+    for i, item in enumerate(types):
         if isinstance(item, TicketType):
             out.append(item)
-        else:
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
             name, capacity = item
             out.append(TicketType(name, capacity))
+        else:
+            raise TypeError(
+                f"types[{i}]: expected a TicketType or a (name, capacity) pair, got "
+                f"{type(item).__name__} {item!r}"
+            )
     return tuple(out)
+
+
+def _no_type_named(where: str, name: str, type_index: Mapping[str, int]) -> Exception:
+    from holdfast._outcome import ConfigError
+
+    known = ", ".join(repr(n) for n in type_index) or "none"
+    return ConfigError(f"{where}: no ticket type named {name!r}; known: {known}")
 
 
 def _quota(quota: Any, type_index: Mapping[str, int]) -> Quota:
@@ -169,9 +197,7 @@ def _quota(quota: Any, type_index: Mapping[str, int]) -> Quota:
     for member in quota.types:
         if isinstance(member, str):
             if member not in type_index:
-                from holdfast._outcome import ConfigError
-
-                raise ConfigError(f"quota {quota.name!r}: no ticket type named {member!r}")
+                raise _no_type_named(f"quota {quota.name!r}", member, type_index)
             member = type_index[member]
         members.append(member)
     return dataclasses.replace(quota, types=tuple(members))
@@ -185,23 +211,70 @@ def _seat_map(seat_map: Any, type_index: Mapping[str, int]) -> SeatMap:
     if seat_map is None:
         return SeatMap()
     if isinstance(seat_map, str):
-        from holdfast import _core
-
-        seat_map = _core.parse_seat_map(seat_map)
+        seat_map = parse_seat_map(seat_map)
     if not isinstance(seat_map, SeatMap):
         raise TypeError(f"seat_map: expected a SeatMap or its text, got {type(seat_map).__name__}")
     sections = []
     for section in seat_map.sections:
         if isinstance(section.type, str):
             if section.type not in type_index:
-                from holdfast._outcome import ConfigError
-
-                raise ConfigError(
-                    f"seat_map section {section.name!r}: no ticket type named {section.type!r}"
+                raise _no_type_named(
+                    f"seat_map section {section.name!r}", section.type, type_index
                 )
             section = dataclasses.replace(section, type=type_index[section.type])
         sections.append(dataclasses.replace(section, rows=tuple(section.rows)))
     return SeatMap(tuple(sections))
+
+
+def _is_index(text: str) -> bool:
+    # What the C++ parser reads as a number (absl::SimpleAtoi): optional sign
+    # and spaces around the digits.
+    digits = text.strip()
+    if digits[:1] in "+-":
+        digits = digits[1:]
+    return digits.isdigit() and digits.isascii()
+
+
+def parse_seat_map(text: str) -> SeatMap:
+    """Parses a seat map's text into a SeatMap, for SaleConfig(seat_map=...)
+    (which also takes the text itself). One directive a line, '#' starts a
+    comment:
+
+        section Orchestra type=regular
+        row A seats=20 rank=1 accessible=1,2
+        row B seats=22 first=1 rank=2 restricted=22
+
+    A section's type is the ticket type's name or index (type=0); a name is
+    kept as the section's type and resolved when the sale is built. A seat's
+    label is "SECTION ROW-NUMBER", e.g. "Orchestra A-12". Raises ConfigError
+    (a ValueError) naming the line, e.g. "line 3: row B: seats=0 is outside
+    [1, 1024]".
+    """
+    from holdfast import _core
+
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    # The compiled parser reads indices: give it 0 for a named type, then put
+    # the name back in that section. Lines keep their numbers for its errors.
+    lines = text.split("\n")
+    names = {}
+    section = 0
+    for number, line in enumerate(lines):
+        words = line.split("#", 1)[0].split()
+        if len(words) == 3 and words[0] == "section":
+            if words[2].startswith("type=") and words[2][5:] and not _is_index(words[2][5:]):
+                names[section] = words[2][5:]
+                lines[number] = f"section {words[1]} type=0"
+            section += 1
+    parsed = _core.parse_seat_map("\n".join(lines))
+    if not names:
+        return parsed
+    return SeatMap(
+        tuple(
+            dataclasses.replace(s, type=names[i]) if i in names else s
+            for i, s in enumerate(parsed.sections)
+        )
+    )
 
 
 def make_config(config: Optional[SaleConfig] = None, /, **fields: Any) -> SaleConfig:

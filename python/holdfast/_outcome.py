@@ -12,7 +12,7 @@ module imports it while it initializes.
 from __future__ import annotations
 
 import enum
-from typing import ClassVar, Dict, Optional, Type
+from typing import Any, ClassVar, Dict, Optional, Tuple, Type
 
 
 class Outcome(enum.IntEnum):
@@ -99,7 +99,9 @@ class HoldfastError(Exception):
     """An expected outcome other than OK, raised by a raising method.
 
     Attributes: outcome (the Outcome), operation ("hold", "confirm",
-    "release" or "extend"), buyer, hold_id (None for a failed hold).
+    "release" or "extend"), buyer, hold_id (None for a failed hold), and a
+    subclass's own (SeatTaken.taken_seat, UnknownName.name), given by
+    keyword and None by default.
     Catch HoldfastError for every outcome, or a subclass for one.
     """
 
@@ -112,7 +114,13 @@ class HoldfastError(Exception):
         operation: str = "",
         buyer: Optional[int] = None,
         hold_id: Optional[int] = None,
+        **extra: Any,
     ) -> None:
+        unknown = set(extra) - set(self._extra_attributes)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unexpected {', '.join(sorted(unknown))}")
+        for name in self._extra_attributes:
+            setattr(self, name, extra.get(name))
         self.operation = operation
         self.buyer = buyer
         self.hold_id = hold_id
@@ -129,15 +137,19 @@ class HoldfastError(Exception):
                 message += f" ({', '.join(details)})"
         super().__init__(message)
 
+    _extra_attributes: ClassVar[Tuple[str, ...]] = ()
+    """Keyword attributes a subclass adds (SeatTaken's taken_seat, ...)."""
+
     def __reduce__(self):  # keeps the keyword attributes through pickle
+        extra = {name: getattr(self, name) for name in self._extra_attributes}
         return (
             _rebuild_error,
-            (type(self), str(self), self.operation, self.buyer, self.hold_id),
+            (type(self), str(self), self.operation, self.buyer, self.hold_id, extra),
         )
 
 
-def _rebuild_error(cls, message, operation, buyer, hold_id):
-    return cls(message, operation=operation, buyer=buyer, hold_id=hold_id)
+def _rebuild_error(cls, message, operation, buyer, hold_id, extra=None):
+    return cls(message, operation=operation, buyer=buyer, hold_id=hold_id, **(extra or {}))
 
 
 class SoldOut(HoldfastError):
@@ -156,6 +168,8 @@ class SeatTaken(HoldfastError):
     """
 
     outcome = Outcome.SEAT_TAKEN
+    _extra_attributes = ("taken_seat",)
+    taken_seat: Optional[int]
 
     def __init__(
         self,
@@ -166,7 +180,6 @@ class SeatTaken(HoldfastError):
         hold_id: Optional[int] = None,
         taken_seat: Optional[int] = None,
     ) -> None:
-        self.taken_seat = taken_seat
         if message is None and taken_seat is not None:
             message = f"SeatTaken (seat {taken_seat}"
             if operation:
@@ -174,17 +187,9 @@ class SeatTaken(HoldfastError):
             if buyer is not None:
                 message += f", buyer {buyer}"
             message += ")"
-        super().__init__(message, operation=operation, buyer=buyer, hold_id=hold_id)
-
-    def __reduce__(self):
-        return (
-            _rebuild_seat_taken,
-            (type(self), str(self), self.operation, self.buyer, self.hold_id, self.taken_seat),
+        super().__init__(
+            message, operation=operation, buyer=buyer, hold_id=hold_id, taken_seat=taken_seat
         )
-
-
-def _rebuild_seat_taken(cls, message, operation, buyer, hold_id, taken_seat):
-    return cls(message, operation=operation, buyer=buyer, hold_id=hold_id, taken_seat=taken_seat)
 
 
 class NoAdjacentSeats(HoldfastError):
@@ -258,9 +263,35 @@ class BuyerTableFull(HoldfastError):
 class InvalidArgument(HoldfastError, ValueError):
     """Bad input: no lines or too many, a quantity <= 0, more units than
     units_per_hold_max, an unknown type, a TTL under 1 us or above hold_lifetime_max,
-    the reserved buyer id, or a key with idempotency keys off. Also a ValueError."""
+    the reserved buyer id, or a key with idempotency keys off. Also a ValueError.
+
+    Raised by a raising method, the message names the argument and the rule it
+    broke, e.g. "quantity=11 is above units_per_hold_max (10)" (the core
+    decides; the message explains its answer). An unknown name raises the
+    subclass UnknownName."""
 
     outcome = Outcome.INVALID_ARGUMENT
+
+
+class UnknownName(InvalidArgument, KeyError):
+    """A ticket type, quota, cycle, section or seat named by a name the sale
+    does not know, e.g. sale.available("typo"). Also an InvalidArgument (so a
+    ValueError) and a KeyError; the message names the argument, the name and
+    the names the sale knows. `name` is the unknown name.
+
+    Raised by the queries (available, type_available, quota_available,
+    cycle_available, type_stats_of, seat) and by the raising hold calls; the
+    try_* forms answer Outcome.INVALID_ARGUMENT instead, as for any bad
+    argument.
+    """
+
+    outcome = Outcome.INVALID_ARGUMENT
+    _extra_attributes = ("name",)
+    name: Optional[str]
+
+    def __str__(self) -> str:
+        # The message itself, not KeyError's repr() of it.
+        return Exception.__str__(self)
 
 
 class KeyInUse(HoldfastError):

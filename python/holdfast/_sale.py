@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from holdfast import _core
+from holdfast import _explain
 from holdfast._config import SaleConfig, make_config
 
 
@@ -25,8 +26,11 @@ class Sale(_core.Sale):
         with sale.hold(buyer=7, lines="regular", quantity=2) as hold:
             hold.confirm()
 
-    A bad configuration raises ConfigError naming the field. Types, quotas
-    and cycles may be named by index or name everywhere. Every method is
+    A bad configuration raises ConfigError naming the field, and a wrong
+    shape (types="regular") TypeError. Types, quotas, cycles and sections may
+    be named by index or name everywhere; an unknown name raises UnknownName
+    (a KeyError), and a refused argument InvalidArgument naming the rule it
+    broke. Building a sale releases the GIL while its tables are allocated. Every method is
     thread-safe and releases the GIL while the core runs. The sale keeps its
     clock alive.
     """
@@ -42,11 +46,12 @@ class Sale(_core.Sale):
         return self._config
 
     def type_id(self, name: str) -> int:
-        """The index of the ticket type called `name`; KeyError if none."""
+        """The index of the ticket type called `name`; UnknownName (a
+        KeyError) naming the known types if none."""
         for index, ticket_type in enumerate(self._config.types):
             if ticket_type.name == name:
                 return index
-        raise KeyError(name)
+        raise _explain.unknown(self._config, "type", name, "name")
 
     def __repr__(self) -> str:
         types = ", ".join(

@@ -35,6 +35,7 @@ type stubs.
   module.attr("CYCLES_MAX") = holdfast::kCyclesMax;
   module.attr("LINES_PER_HOLD_MAX") = holdfast::kLinesPerHoldMax;
   module.attr("UNITS_PER_HOLD_MAX") = holdfast::kUnitsPerHoldMax;
+  module.attr("SEATS_PER_HOLD_MAX") = holdfast::kSeatsPerHoldMax;
   module.attr("CAPACITY_MAX") = holdfast::kCapacityMax;
   module.attr("PER_BUYER_UNITS_MAX") = holdfast::kPerBuyerUnitsMax;
   module.attr("CYCLE_PER_BUYER_MAX") = holdfast::kCyclePerBuyerMax;

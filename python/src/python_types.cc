@@ -44,6 +44,7 @@ void PythonTypes::Load() {
   types->type_stats_class = records.attr("TypeStats");
   types->sale_stats_class = records.attr("SaleStats");
   types->event_class = records.attr("Event");
+  types->explain = py::module_::import("holdfast._explain");
   instance = types;
 }
 
@@ -64,6 +65,11 @@ void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
           : types.exception(outcome)("operation"_a = context.operation, "buyer"_a = context.buyer,
                                      "hold_id"_a = hold_id);
   PyErr_SetObject(types.exception(outcome).ptr(), error.ptr());
+  throw py::error_already_set();
+}
+
+void RaiseError(const py::object& error) {
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
   throw py::error_already_set();
 }
 

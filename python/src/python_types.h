@@ -1,6 +1,7 @@
 // python/src/python_types.h: the classes the pure-Python half of the package
-// defines (holdfast/_outcome.py, holdfast/_records.py, holdfast/_config.py), looked up once so the
-// bindings can return an Outcome member or raise SoldOut without a lookup.
+// defines (holdfast/_outcome.py, holdfast/_records.py, holdfast/_config.py,
+// holdfast/_explain.py), looked up once so the bindings can return an Outcome
+// member or raise SoldOut without a lookup.
 //
 //   const PythonTypes& types = PythonTypes::Get();
 //   py::object member = types.outcome(holdfast::Outcome::kSoldOut);  // Outcome.SOLD_OUT
@@ -51,6 +52,9 @@ class PythonTypes {
   py::object seat_map_class;
   py::object seat_section_class;
   py::object seat_row_class;
+  // holdfast._explain: builds the InvalidArgument (or UnknownName) that says
+  // why a raising call was refused.
+  py::object explain;
 
  private:
   std::array<py::object, kOutcomeCount> outcomes_;
@@ -71,6 +75,9 @@ struct RaiseContext {
 // outcome, the operation, the buyer and the hold id (and SeatTaken its
 // taken_seat).
 [[noreturn]] void RaiseOutcome(Outcome outcome, const RaiseContext& context);
+
+// Raises `error`, an exception instance (e.g. one holdfast._explain built).
+[[noreturn]] void RaiseError(const py::object& error);
 
 }  // namespace holdfast::python
 

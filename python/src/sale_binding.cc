@@ -168,13 +168,21 @@ py::object ToPython(const SeatMapConfig& map) {
 }
 
 // The C++ sale behind a Python holdfast.Sale, with the name lookups that let
-// Python callers say "regular" instead of 0. Immutable after construction, so
-// the lookups need no lock.
+// Python callers say "regular" instead of 0, and the normalized config the
+// messages of refused calls are checked against (holdfast/_explain.py).
+// Immutable after construction, so the lookups need no lock.
 class PySale {
  public:
-  PySale(py::handle config, const Clock* clock) {
+  PySale(py::handle config, const Clock* clock)
+      : config_(py::reinterpret_borrow<py::object>(config)) {
     const SaleConfig built = BuildConfig(config, clock);
-    absl::StatusOr<std::unique_ptr<Sale>> sale = Sale::Create(built);
+    absl::StatusOr<std::unique_ptr<Sale>> sale;
+    {
+      // Sizing and touching the largest tables takes seconds: let other
+      // Python threads run meanwhile. `built` holds no Python object.
+      ReleaseGil release;
+      sale = Sale::Create(built);
+    }
     if (!sale.ok()) RaiseConfigError(sale.status());
     sale_ = *std::move(sale);
     for (size_t t = 0; t < built.types.size(); ++t) types_[built.types[t].name] = t;
@@ -187,24 +195,38 @@ class PySale {
 
   Sale& sale() { return *sale_; }
   const Sale& sale() const { return *sale_; }
+  // The normalized holdfast.SaleConfig the sale was built from.
+  const py::object& config() const { return config_; }
 
-  // A type given as its index or its name; kNoSuchType when unknown.
+  // For the hold calls: a type given as its index or its name; kNoSuchType
+  // when unknown, so the core answers (and counts) InvalidArgument.
   TypeId TypeOf(py::handle ref) const {
-    return static_cast<TypeId>(IndexOf(ref, types_, kNoSuchType, "type"));
-  }
-  int QuotaOf(py::handle ref) const {
-    return static_cast<int>(IndexOf(ref, quotas_, kNoSuchIndex, "quota"));
-  }
-  int CycleOf(py::handle ref) const {
-    return static_cast<int>(IndexOf(ref, cycles_, kNoSuchIndex, "cycle"));
+    return static_cast<TypeId>(IndexOf(ref, types_, kNoSuchType, "type", false));
   }
   int SectionOf(py::handle ref) const {
-    return static_cast<int>(IndexOf(ref, sections_, kNoSuchIndex, "section"));
+    return static_cast<int>(IndexOf(ref, sections_, kNoSuchIndex, "section", false));
+  }
+  // For the queries: as TypeOf, but an unknown name raises UnknownName (an
+  // unknown index still reads as kNoSuchType: the core answers 0).
+  TypeId KnownTypeOf(py::handle ref) const {
+    return static_cast<TypeId>(IndexOf(ref, types_, kNoSuchType, "type", true));
+  }
+  int KnownQuotaOf(py::handle ref) const {
+    return static_cast<int>(IndexOf(ref, quotas_, kNoSuchIndex, "quota", true));
+  }
+  int KnownCycleOf(py::handle ref) const {
+    return static_cast<int>(IndexOf(ref, cycles_, kNoSuchIndex, "cycle", true));
+  }
+
+  // Raises UnknownName for `name`, an unknown `kind` ("type", "quota",
+  // "cycle", "section", "seat") given as the argument `what`.
+  [[noreturn]] void RaiseUnknown(const char* kind, py::handle name, const char* what) const {
+    RaiseError(PythonTypes::Get().explain.attr("unknown")(config_, kind, name, what));
   }
 
  private:
-  static int64_t IndexOf(py::handle ref, const std::unordered_map<std::string, size_t>& names,
-                         int64_t unknown, const char* what) {
+  int64_t IndexOf(py::handle ref, const std::unordered_map<std::string, size_t>& names,
+                  int64_t unknown, const char* what, bool raise_unknown) const {
     if (PyLong_Check(ref.ptr())) {
       const int64_t index = ToSaturatedInt(ref, -1, std::numeric_limits<int32_t>::max(), what);
       return index < 0 ? unknown : index;
@@ -214,11 +236,14 @@ class PySale {
       const char* data = PyUnicode_AsUTF8AndSize(ref.ptr(), &size);
       if (data == nullptr) throw py::error_already_set();
       const auto it = names.find(std::string(data, static_cast<size_t>(size)));
-      return it == names.end() ? unknown : static_cast<int64_t>(it->second);
+      if (it != names.end()) return static_cast<int64_t>(it->second);
+      if (raise_unknown) RaiseUnknown(what, ref, what);
+      return unknown;
     }
     throw py::type_error(std::string(what) + ": expected an index (int) or a name (str)");
   }
 
+  py::object config_;
   std::unique_ptr<Sale> sale_;
   std::unordered_map<std::string, size_t> types_;
   std::unordered_map<std::string, size_t> quotas_;
@@ -317,6 +342,22 @@ int64_t QuantityOf(py::handle quantity) {
                         std::numeric_limits<int32_t>::max(), "quantity");
 }
 
+// Adds each (type, quantity) pair of `pairs`, any sequences of two (tuples,
+// lists, HoldLine); anything else is a TypeError saying `error`.
+void AddPairs(const PySale& sale, py::handle pairs, const char* error, Lines& out) {
+  if (!py::isinstance<py::iterable>(pairs)) throw py::type_error(error);
+  for (py::handle item : pairs) {
+    if (out.count == out.items.size()) break;
+    if (!PySequence_Check(item.ptr()) || PyUnicode_Check(item.ptr()) ||
+        PySequence_Size(item.ptr()) != 2) {
+      PyErr_Clear();  // PySequence_Size of a non-sequence sets an error
+      throw py::type_error(error);
+    }
+    py::sequence pair = py::reinterpret_borrow<py::sequence>(item);
+    out.Add(sale.TypeOf(pair[0]), QuantityOf(pair[1]));
+  }
+}
+
 // `lines` is a type (index or name) with `quantity` (default 1), a mapping
 // {type: quantity}, or an iterable of (type, quantity) pairs (HoldLine is
 // one). Lines naming one type add up, as in C++.
@@ -338,26 +379,16 @@ void ParseLines(const PySale& sale, py::handle lines, py::handle quantity, Lines
     }
     return;
   }
-  if (py::hasattr(lines, "items")) {  // any other Mapping
-    for (py::handle item : lines.attr("items")()) {
-      py::tuple pair = py::reinterpret_borrow<py::tuple>(item);
-      out.Add(sale.TypeOf(pair[0]), QuantityOf(pair[1]));
-    }
+  if (py::hasattr(lines, "items")) {  // any other Mapping, or what looks like one
+    AddPairs(sale, lines.attr("items")(),
+             "lines: each item of lines.items() must be a (type, quantity) pair", out);
     return;
   }
   if (!py::isinstance<py::iterable>(lines)) {
     throw py::type_error(
         "lines: expected a type, a {type: quantity} mapping or (type, quantity) pairs");
   }
-  for (py::handle item : lines) {
-    if (out.count == out.items.size()) break;
-    if (!PySequence_Check(item.ptr()) || PySequence_Size(item.ptr()) != 2 ||
-        PyUnicode_Check(item.ptr())) {
-      throw py::type_error("lines: each line must be a (type, quantity) pair");
-    }
-    py::sequence pair = py::reinterpret_borrow<py::sequence>(item);
-    out.Add(sale.TypeOf(pair[0]), QuantityOf(pair[1]));
-  }
+  AddPairs(sale, lines, "lines: each line must be a (type, quantity) pair", out);
 }
 
 // The hold a confirm/release/extend call names: a Hold handle (its buyer by
@@ -437,12 +468,18 @@ struct Seats {
 };
 
 // A seat given as its id or its label ("Orchestra A-12"); kNoSeat when
-// unknown, so the core answers InvalidArgument.
-SeatId SeatOf(const PySale& sale, py::handle ref) {
+// unknown, so the core answers InvalidArgument, unless `raise_unknown`: then
+// an unknown label raises UnknownName.
+SeatId SeatOf(const PySale& sale, py::handle ref, bool raise_unknown = false) {
   if (PyUnicode_Check(ref.ptr())) {
     const std::string label = ref.cast<std::string>();
-    ReleaseGil release;
-    return sale.sale().FindSeat(label);
+    SeatId seat;
+    {
+      ReleaseGil release;
+      seat = sale.sale().FindSeat(label);
+    }
+    if (seat == kNoSeat && raise_unknown) sale.RaiseUnknown("seat", ref, "seat");
+    return seat;
   }
   if (!PyLong_Check(ref.ptr())) throw py::type_error("seat: expected a seat id (int) or a label");
   const int64_t id = ToSaturatedInt(ref, -1, kNoSeat, "seat");
@@ -604,6 +641,25 @@ void RaiseUnlessOk(Outcome outcome, const char* operation, const Target& target)
   }
 }
 
+// Raises a failed raising call's outcome. kInvalidArgument is raised as the
+// exception `explain()` builds (holdfast/_explain.py), which names the
+// argument and the rule it broke: only here, after the core answered, so a
+// call that succeeds pays nothing for it.
+template <typename Explain>
+[[noreturn]] void RaiseExplained(Outcome outcome, const RaiseContext& context, Explain explain) {
+  if (outcome == Outcome::kInvalidArgument) RaiseError(explain());
+  RaiseOutcome(outcome, context);
+}
+
+void RaiseExtendUnlessOk(const PySale& sale, Outcome outcome, const Target& target,
+                         py::handle ttl) {
+  if (outcome == Outcome::kOk) return;
+  RaiseExplained(outcome, {.operation = "extend", .buyer = target.buyer, .hold = target.id}, [&] {
+    return PythonTypes::Get().explain.attr("extend")(sale.config(), ttl, target.buyer,
+                                                     target.id.value);
+  });
+}
+
 py::object ToPython(const BuyerCounts& counts) {
   return PythonTypes::Get().buyer_counts_class("held_units"_a = counts.held_units,
                                                "bought_units"_a = counts.bought_units,
@@ -716,7 +772,7 @@ handle may be shared by threads.
           "extend",
           [](PyHold& h, py::object ttl) {
             const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
-            RaiseUnlessOk(DoExtend(*h.sale, target, ttl), "extend", target);
+            RaiseExtendUnlessOk(*h.sale, DoExtend(*h.sale, target, ttl), target, ttl);
           },
           "ttl"_a,
           "Moves the deadline to now + ttl (timedelta or seconds), never past creation + "
@@ -782,10 +838,16 @@ void BindSeatMethods(py::class_<PySale>& sale_class) {
              py::handle key) {
             SeatHoldCall call = DoHoldSeats(self, buyer, seats, lines, ttl, key);
             if (call.outcome != Outcome::kOk) {
-              RaiseOutcome(call.outcome, {.operation = "hold_seats",
-                                          .buyer = ToUint64(buyer, "buyer"),
-                                          .hold = {},
-                                          .taken_seat = call.taken_seat});
+              RaiseExplained(call.outcome,
+                             {.operation = "hold_seats",
+                              .buyer = ToUint64(buyer, "buyer"),
+                              .hold = {},
+                              .taken_seat = call.taken_seat},
+                             [&] {
+                               return PythonTypes::Get().explain.attr("hold_seats")(
+                                   self, self.cast<const PySale&>().config(), buyer, seats, lines,
+                                   ttl, key);
+                             });
             }
             return call.hold;
           },
@@ -796,8 +858,10 @@ nothing, and returns a Hold whose `seats` are the seat ids. Seats count as
 units of their section's type against every limit. Raises SeatTaken (its
 `taken_seat` names the seat found taken), SoldOut, BuyerLimit, TooManyHolds,
 NotOpen, Closed, HoldTableFull, BuyerTableFull or InvalidArgument (no seats,
-more than 64, an unknown or repeated seat, no seat map). Releases the GIL
-while it runs.
+more than 64, an unknown or repeated seat, no seat map; the message names
+the argument and the rule, e.g. "seats: seat 5 is given twice"); an unknown
+seat label raises UnknownName (an InvalidArgument and a KeyError). Releases
+the GIL while it runs.
 )doc")
       .def(
           "try_hold_seats",
@@ -822,9 +886,15 @@ while it runs.
                 DoHoldBestAvailable(self, buyer, count, sections, avoid_orphans, allow_split,
                                     accessible_only, allow_restricted, ttl, key);
             if (call.outcome != Outcome::kOk) {
-              RaiseOutcome(call.outcome, {.operation = "hold_best_available",
-                                          .buyer = ToUint64(buyer, "buyer"),
-                                          .hold = {}});
+              RaiseExplained(call.outcome,
+                             {.operation = "hold_best_available",
+                              .buyer = ToUint64(buyer, "buyer"),
+                              .hold = {}},
+                             [&] {
+                               return PythonTypes::Get().explain.attr("hold_best_available")(
+                                   self, self.cast<const PySale&>().config(), buyer, count,
+                                   sections, ttl, key);
+                             });
             }
             return call.hold;
           },
@@ -839,8 +909,10 @@ wheelchair seats; allow_restricted admits restricted-view seats. With a
 repeated idempotency key the first request's hold and seats come back.
 Raises NoAdjacentSeats, SoldOut, BuyerLimit, TooManyHolds, NotOpen, Closed,
 HoldTableFull, BuyerTableFull or InvalidArgument (count outside 1 .. 64 or
-above units_per_hold_max, an unknown section, no seat map). Releases the GIL
-while it runs.
+above units_per_hold_max, an unknown section index, no seat map; the message
+names the argument and the rule, e.g. "count=11 is above units_per_hold_max
+(10)"); an unknown section name raises UnknownName. Releases the GIL while it
+runs.
 )doc")
       .def(
           "try_hold_best_available",
@@ -877,7 +949,7 @@ while it runs.
       .def(
           "seat",
           [](const PySale& sale, py::handle seat_arg) {
-            const SeatId seat = SeatOf(sale, seat_arg);
+            const SeatId seat = SeatOf(sale, seat_arg, /*raise_unknown=*/true);
             SeatState state;
             {
               ReleaseGil release;
@@ -894,7 +966,8 @@ while it runs.
           "seat"_a,
           "The state of one seat (id or label) as a SeatState: status (SeatStatus), the hold "
           "that has it (when held) and the holder or buyer. For the server, not for other "
-          "buyers. A free or unknown seat reads FREE.")
+          "buyers. A free seat, or an unknown seat id, reads FREE; an unknown label raises "
+          "UnknownName (a KeyError).")
       .def(
           "find_seat",
           [](const PySale& sale, const std::string& label) -> py::object {
@@ -972,15 +1045,20 @@ takes keyword arguments or a SaleConfig and passes a normalized config here.
            // The C++ sale keeps a raw pointer to its clock.
            py::keep_alive<1, 3>(),
            "Builds the sale from a normalized holdfast.SaleConfig; raises ConfigError naming "
-           "the bad field.")
+           "the bad field. Releases the GIL while the tables are allocated, so other threads "
+           "run meanwhile.")
       .def(
           "hold",
           [](py::handle self, py::handle buyer, py::handle lines, py::handle quantity,
              py::handle ttl, py::handle key) {
             HoldCall call = DoHold(self, buyer, lines, quantity, ttl, key);
             if (call.outcome != Outcome::kOk) {
-              RaiseOutcome(call.outcome,
-                           {.operation = "hold", .buyer = ToUint64(buyer, "buyer"), .hold = {}});
+              RaiseExplained(
+                  call.outcome,
+                  {.operation = "hold", .buyer = ToUint64(buyer, "buyer"), .hold = {}}, [&] {
+                    return PythonTypes::Get().explain.attr("hold")(
+                        self.cast<const PySale&>().config(), buyer, lines, quantity, ttl, key);
+                  });
             }
             return call.hold;
           },
@@ -994,7 +1072,10 @@ deadline. A non-zero `idempotency_key` makes the call idempotent per buyer:
 while the hold made with the key is live or confirmed, the same hold comes
 back and nothing more is claimed; after it was released or expired, a new one.
 Raises SoldOut, BuyerLimit, TooManyHolds, NotOpen, Closed, HoldTableFull,
-BuyerTableFull or InvalidArgument. Releases the GIL while it runs.
+BuyerTableFull, KeyInUse, TryAgain or InvalidArgument, whose message names the
+argument and the rule it broke (e.g. "quantity=11 is above units_per_hold_max
+(10)"); an unknown type name raises UnknownName (an InvalidArgument and a
+KeyError). Releases the GIL while it runs.
 )doc")
       .def(
           "try_hold",
@@ -1005,7 +1086,8 @@ BuyerTableFull or InvalidArgument. Releases the GIL while it runs.
           },
           HOLDFAST_HOLD_ARGS,
           "As hold(), but never raises for an outcome: returns (Outcome, Hold) on Ok and "
-          "(Outcome, None) otherwise. For hot loops.")
+          "(Outcome, None) otherwise (INVALID_ARGUMENT also for an unknown type name). For "
+          "hot loops: it builds no message.")
       .def(
           "confirm",
           [](PySale& sale, py::handle hold, py::handle buyer, py::handle mode) {
@@ -1045,7 +1127,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "extend",
           [](PySale& sale, py::handle hold, py::handle buyer, py::handle ttl) {
             const Target target = TargetOf(hold, buyer);
-            RaiseUnlessOk(DoExtend(sale, target, ttl), "extend", target);
+            RaiseExtendUnlessOk(sale, DoExtend(sale, target, ttl), target, ttl);
           },
           "hold"_a, "buyer"_a = py::none(), py::kw_only(), "ttl"_a,
           "Moves a live hold's deadline to now + ttl, cut at its creation + "
@@ -1076,40 +1158,46 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
       .def(
           "available",
           [](const PySale& sale, py::handle type) {
-            const TypeId id = sale.TypeOf(type);
+            const TypeId id = sale.KnownTypeOf(type);
             ReleaseGil release;
             return sale.sale().Available(id);
           },
           "type"_a,
           "Units of `type` (index or name) a buyer could hold now: the minimum over the "
           "type, its quotas and the current cycle; 0 outside a window or for an unknown "
-          "type. Units of dead holds not yet swept count as taken.")
+          "index. An unknown name raises UnknownName (a KeyError). Units of dead holds not "
+          "yet swept count as taken.")
       .def(
           "type_available",
           [](const PySale& sale, py::handle type) {
-            const TypeId id = sale.TypeOf(type);
+            const TypeId id = sale.KnownTypeOf(type);
             ReleaseGil release;
             return sale.sale().TypeAvailable(id);
           },
-          "type"_a, "Units of `type` neither held nor sold (its own counter alone).")
+          "type"_a,
+          "Units of `type` neither held nor sold (its own counter alone). An unknown name "
+          "raises UnknownName.")
       .def(
           "quota_available",
           [](const PySale& sale, py::handle quota) {
-            const int id = sale.QuotaOf(quota);
+            const int id = sale.KnownQuotaOf(quota);
             ReleaseGil release;
             return sale.sale().QuotaAvailable(id);
           },
-          "quota"_a, "Units left in `quota` (index or name); 0 if unknown.")
+          "quota"_a,
+          "Units left in `quota` (index or name); 0 for an unknown index, "
+          "UnknownName (a KeyError) for an unknown name.")
       .def(
           "cycle_available",
           [](const PySale& sale, py::handle cycle) {
-            const int id = sale.CycleOf(cycle);
+            const int id = sale.KnownCycleOf(cycle);
             ReleaseGil release;
             return sale.sale().CycleAvailable(id);
           },
           "cycle"_a,
           "Units `cycle` (index or name) can still release: allotment plus rollover minus "
-          "held and sold; 0 once it has ended or if unknown.")
+          "held and sold; 0 once it has ended or for an unknown index; an unknown name raises "
+          "UnknownName.")
       .def(
           "current_cycle",
           [](const PySale& sale) {
@@ -1132,7 +1220,7 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
       .def(
           "type_stats_of",
           [](const PySale& sale, py::handle type) {
-            const TypeId id = sale.TypeOf(type);
+            const TypeId id = sale.KnownTypeOf(type);
             TypeStats stats;
             {
               ReleaseGil release;
@@ -1140,7 +1228,9 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             }
             return ToPython(stats);
           },
-          "type"_a, "Counters of one ticket type (TypeStats); all zero for an unknown type.")
+          "type"_a,
+          "Counters of one ticket type (TypeStats); all zero for an unknown index, "
+          "UnknownName for an unknown name.")
       .def(
           "stats",
           [](const PySale& sale) {

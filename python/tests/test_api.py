@@ -308,7 +308,8 @@ def test_cycles(clock):
     clock.set_wall(NOON + 61 * MINUTE)
     # Rollover: 4 - 2 sold - 1 held = 1 left over, plus the evening's 3.
     assert sale.cycle_available("evening") == 4
-    assert sale.cycle_available("nope") == 0
+    with pytest.raises(holdfast.UnknownName):
+        sale.cycle_available("nope")
     clock.set_wall(NOON + 71 * MINUTE)
     with pytest.raises(holdfast.Closed):
         sale.hold(3, "regular")
@@ -319,15 +320,20 @@ def test_quota(make_sale):
     sale.hold(1, {"regular": 8, "student": 2})
     assert sale.quota_available("hall") == 2 and sale.quota_available(0) == 2
     assert sale.available("student") == 2 and sale.type_available("student") == 3
-    assert sale.quota_available("nope") == 0
+    with pytest.raises(holdfast.UnknownName):
+        sale.quota_available("nope")
     with pytest.raises(holdfast.SoldOut):
         sale.hold(2, "student", 3)
 
 
 def test_queries_of_unknown(make_sale):
     sale = make_sale()
-    assert sale.available("vip") == 0 and sale.type_available(99) == 0
-    assert sale.type_stats_of("vip") == holdfast.TypeStats()
+    assert sale.type_available(99) == 0  # an unknown index reads 0
+    assert sale.type_stats_of(99) == holdfast.TypeStats()
+    with pytest.raises(KeyError):  # an unknown name raises UnknownName
+        sale.available("vip")
+    with pytest.raises(holdfast.UnknownName):
+        sale.type_stats_of("vip")
     assert sale.buyer(42) == holdfast.BuyerCounts()
 
 
