@@ -81,6 +81,18 @@ std::optional<std::string> ParseLines(const json& body, const holdfast::SaleConf
   return std::nullopt;
 }
 
+// What an Idempotency-Key stands for: the lines, in order, and the ttl asked for. A retry
+// must send the same; another request with the key answers 422.
+uint64_t FingerprintOf(const std::vector<holdfast::HoldLine>& lines,
+                       std::optional<absl::Duration> ttl) {
+  std::string text;
+  for (const holdfast::HoldLine& line : lines) {
+    absl::StrAppend(&text, line.type, "x", line.quantity, ",");
+  }
+  absl::StrAppend(&text, ttl ? absl::FormatDuration(*ttl) : "default");
+  return std::hash<std::string>{}(text);
+}
+
 }  // namespace
 
 Api::Api(holdfast::Sale* sale, const BuyerTokens* tokens, HandleMap* handles, Metrics* metrics,
@@ -91,6 +103,7 @@ Api::Api(holdfast::Sale* sale, const BuyerTokens* tokens, HandleMap* handles, Me
       metrics_(metrics),
       sweeper_(sweeper),
       options_(options),
+      keys_(options.idempotency_keys_per_buyer_max),
       idempotency_seed_(SecureRandomHex(16)) {}
 
 Response Api::ErrorResponse(int status, std::string_view code, std::string_view message) {
@@ -141,25 +154,20 @@ Response Api::CreateHold(const Request& request, holdfast::BuyerId buyer) {
   if (std::optional<std::string> error = ParseLines(body, sale_->config(), &lines)) {
     return ErrorResponse(400, "invalid_argument", *error);
   }
-  holdfast::HoldOptions options;
-  options.ttl = TtlOf(body).value_or(absl::ZeroDuration());
-  if (const auto key = request.find("Idempotency-Key"); key != request.end()) {
-    const std::string_view text(key->value().data(), key->value().size());
-    if (text.empty() || text.size() > options_.idempotency_key_chars_max) {
-      return ErrorResponse(400, "invalid_argument", "Idempotency-Key: 1 to 128 characters");
-    }
-    options.idempotency_key = IdempotencyKeyOf(text);
-  }
-  const holdfast::HoldResult hold = sale_->Hold(buyer, lines, options);
+  const std::optional<absl::Duration> requested_ttl = TtlOf(body);
+  if (requested_ttl && *requested_ttl < options_.hold_ttl_min) return TtlTooShort();
+  std::optional<Response> refused;
+  const holdfast::HoldResult hold = BoundedHold(request, buyer, lines, requested_ttl, &refused);
+  if (refused) return *std::move(refused);
   metrics_->CountOutcome(Op::kHold, hold.outcome);
   if (!hold.ok()) return OutcomeResponse(hold.outcome, "", 201);
 
-  const absl::Duration ttl =
-      options.ttl == absl::ZeroDuration() ? sale_->config().hold_ttl_default : options.ttl;
+  const absl::Duration ttl = requested_ttl.value_or(sale_->config().hold_ttl_default);
   const int64_t now_ns = NowNanos();
-  const int64_t keep_until_ns = now_ns + absl::ToInt64Nanoseconds(ttl + options_.expired_grace);
+  const int64_t deadline_ns = now_ns + absl::ToInt64Nanoseconds(ttl);
+  const int64_t keep_until_ns = deadline_ns + absl::ToInt64Nanoseconds(options_.expired_grace);
   HoldHandle handle;
-  const PutResult put = handles_->Put(hold.id, buyer, keep_until_ns, now_ns, &handle);
+  const PutResult put = handles_->Put(hold.id, buyer, deadline_ns, keep_until_ns, now_ns, &handle);
   if (put == PutResult::kFull) {
     // No handle, no way to confirm: give the units back rather than strand them till expiry.
     (void)sale_->Release(hold.id, buyer);
@@ -170,6 +178,51 @@ Response Api::CreateHold(const Request& request, holdfast::BuyerId buyer) {
       OutcomeResponse(holdfast::Outcome::kOk, text, put == PutResult::kNew ? 201 : 200);
   response.set(http::field::location, absl::StrCat("/v1/holds/", text));
   return response;
+}
+
+holdfast::HoldResult Api::BoundedHold(const Request& request, holdfast::BuyerId buyer,
+                                      const std::vector<holdfast::HoldLine>& lines,
+                                      std::optional<absl::Duration> ttl,
+                                      std::optional<Response>* error) {
+  holdfast::HoldOptions options;
+  options.ttl = ttl.value_or(absl::ZeroDuration());
+  KeyAdmission admission = KeyAdmission::kNew;
+  if (const auto key = request.find("Idempotency-Key"); key != request.end()) {
+    const std::string_view text(key->value().data(), key->value().size());
+    if (text.empty() || text.size() > options_.idempotency_key_chars_max) {
+      *error = ErrorResponse(400, "invalid_argument", "Idempotency-Key: 1 to 128 characters");
+      return {};
+    }
+    options.idempotency_key = IdempotencyKeyOf(text);
+    admission = keys_.Begin(buyer, options.idempotency_key, FingerprintOf(lines, ttl));
+    if (admission == KeyAdmission::kMismatch) {
+      *error = ErrorResponse(422, "idempotency_key_reused",
+                             "this Idempotency-Key was used with another request");
+      return {};
+    }
+    if (admission == KeyAdmission::kTooManyKeys) {
+      *error = ErrorResponse(429, "too_many_idempotency_keys",
+                             absl::StrCat("at most ", options_.idempotency_keys_per_buyer_max,
+                                          " Idempotency-Keys a buyer"));
+      return {};
+    }
+  }
+  holdfast::HoldResult hold;
+  // A known key may name a live hold: holdfast answers it without a new claim.
+  if (admission != KeyAdmission::kKnown &&
+      sale_->Buyer(buyer).live_holds >= options_.live_holds_per_buyer_max) {
+    hold.outcome = holdfast::Outcome::kTooManyHolds;
+  } else {
+    hold = sale_->Hold(buyer, lines, options);
+  }
+  if (options.idempotency_key != 0) keys_.End(buyer, options.idempotency_key, hold.ok());
+  return hold;
+}
+
+Response Api::TtlTooShort() const {
+  return ErrorResponse(
+      400, "invalid_argument",
+      absl::StrCat("\"ttl_seconds\": at least ", absl::ToDoubleSeconds(options_.hold_ttl_min)));
 }
 
 Response Api::ActOnHold(const Request& request, holdfast::BuyerId buyer,
@@ -188,6 +241,7 @@ Response Api::ActOnHold(const Request& request, holdfast::BuyerId buyer,
       return ErrorResponse(400, "invalid_json", "the body must be a JSON object");
     }
     ttl = TtlOf(body).value_or(sale_->config().hold_ttl_default);
+    if (ttl < options_.hold_ttl_min) return TtlTooShort();
   }
   // The requesting buyer, not the entry's owner, is passed on: holdfast itself answers
   // NotOwner for another buyer's hold and changes nothing (I8).
@@ -211,11 +265,12 @@ Response Api::ActOnHold(const Request& request, holdfast::BuyerId buyer,
       (op == Op::kRelease && outcome == holdfast::Outcome::kOk)) {
     handles_->Erase(*handle);
   } else if (op == Op::kConfirm && outcome == holdfast::Outcome::kOk) {
-    handles_->Update(*handle, now_ns + absl::ToInt64Nanoseconds(options_.confirmed_retention),
-                     true);
+    handles_->Update(*handle, entry->deadline_ns,
+                     now_ns + absl::ToInt64Nanoseconds(options_.confirmed_retention), true);
   } else if (op == Op::kExtend && outcome == holdfast::Outcome::kOk) {
-    handles_->Update(*handle, now_ns + absl::ToInt64Nanoseconds(ttl + options_.expired_grace),
-                     false);
+    const int64_t deadline_ns = now_ns + absl::ToInt64Nanoseconds(ttl);
+    handles_->Update(*handle, deadline_ns,
+                     deadline_ns + absl::ToInt64Nanoseconds(options_.expired_grace), false);
   }
   return OutcomeResponse(outcome, handle_text, 200);
 }
@@ -225,25 +280,28 @@ Response Api::Handle(const Request& request, Route* route) {
   const http::verb method = request.method();
   auto only = [&](Route r, http::verb allowed, std::string_view allow) -> std::optional<Response> {
     *route = r;
-    if (method == allowed) return std::nullopt;
+    // HEAD is GET without the body (RFC 9110 §9.3.2); the server drops the body.
+    if (method == allowed || (allowed == http::verb::get && method == http::verb::head)) {
+      return std::nullopt;
+    }
     Response response = ErrorResponse(405, "method_not_allowed", "see the Allow header");
     response.set(http::field::allow, allow);
     return response;
   };
   if (path == "/health") {
-    if (auto refused = only(Route::kHealth, http::verb::get, "GET")) return *refused;
+    if (auto refused = only(Route::kHealth, http::verb::get, "GET, HEAD")) return *refused;
     const bool draining = draining_.load(std::memory_order_relaxed);
     return JsonResponse(draining ? 503 : 200, {{"status", draining ? "draining" : "ok"}});
   }
   if (path == "/metrics") {
-    if (auto refused = only(Route::kMetrics, http::verb::get, "GET")) return *refused;
+    if (auto refused = only(Route::kMetrics, http::verb::get, "GET, HEAD")) return *refused;
     Response response(http::status::ok, 11);
     response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     response.body() = metrics_->Render(*sale_, sweeper_, *handles_);
     return response;
   }
   if (path == "/v1/sale") {
-    if (auto refused = only(Route::kSale, http::verb::get, "GET")) return *refused;
+    if (auto refused = only(Route::kSale, http::verb::get, "GET, HEAD")) return *refused;
     return JsonResponse(200, AvailabilityJson(*sale_));
   }
   std::string_view rest = path;

@@ -12,11 +12,15 @@
 //   POST /v1/holds/{handle}/release       -> 200
 //   POST /v1/holds/{handle}/extend        {"ttl_seconds":300} -> 200
 //
-// The /v1/holds routes need "Authorization: Bearer <token>" (401 otherwise). POST /v1/holds
-// honours an "Idempotency-Key" header: a retry with the same key, by the same buyer, while
-// the hold lives, answers 200 with the same handle and claims nothing more. Every answer is
-// JSON; a holdfast outcome is reported as {"outcome": "<code>"} with the status from
-// outcome_http.h.
+// GET routes answer HEAD too, without the body. The /v1/holds routes need
+// "Authorization: Bearer <token>" (401 otherwise). POST /v1/holds honours an
+// "Idempotency-Key" header: a retry with the same key and the same request, by the same
+// buyer, while the hold lives, answers 200 with the same handle and claims nothing more; the
+// same key with another request (other lines or ttl_seconds) answers 422; a buyer's keys are
+// bounded (ApiOptions::idempotency_keys_per_buyer_max, 429 beyond). "ttl_seconds" below
+// ApiOptions::hold_ttl_min (0 included) answers 400 on hold and on extend alike; absent, the
+// sale's default applies to a hold and to an extension. Every answer is JSON; a holdfast
+// outcome is reported as {"outcome": "<code>"} with the status from outcome_http.h.
 //
 // Thread-safe: Handle is called from every I/O thread at once. The sale is lock-free; the
 // handle map locks one shard for one lookup; everything else is immutable or atomic.
@@ -28,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "boost/beast/http/message.hpp"
@@ -36,6 +41,7 @@
 #include "handle_map.h"
 #include "holdfast/sale.h"
 #include "holdfast/sweeper.h"
+#include "idempotency_keys.h"
 #include "metrics.h"
 
 namespace box_office {
@@ -50,6 +56,15 @@ struct ApiOptions {
   absl::Duration confirmed_retention = absl::Minutes(15);
   // The longest Idempotency-Key header accepted (400 beyond).
   size_t idempotency_key_chars_max = 128;
+  // The shortest ttl_seconds accepted on hold and extend (400 below, 0 included): a hold
+  // that ends at once only churns the tables (issue 14, defect 5).
+  absl::Duration hold_ttl_min = absl::Seconds(1);
+  // Distinct Idempotency-Keys one buyer may use over the sale (429 beyond): holdfast keeps
+  // every key that made a hold for the sale's life, in one table for all buyers.
+  size_t idempotency_keys_per_buyer_max = 32;
+  // Live holds one buyer may have at once, whatever the sale allows (429 too_many_holds
+  // beyond), so that one buyer can't fill the handle table with holds.
+  int32_t live_holds_per_buyer_max = 16;
 };
 
 class Api {
@@ -73,6 +88,12 @@ class Api {
 
  private:
   Response CreateHold(const Request& request, holdfast::BuyerId buyer);
+  // Sale::Hold with the bounds of ApiOptions applied; `error` is set instead when refused.
+  holdfast::HoldResult BoundedHold(const Request& request, holdfast::BuyerId buyer,
+                                   const std::vector<holdfast::HoldLine>& lines,
+                                   std::optional<absl::Duration> ttl,
+                                   std::optional<Response>* error);
+  Response TtlTooShort() const;
   Response ActOnHold(const Request& request, holdfast::BuyerId buyer, std::string_view handle,
                      Op op);
   Response OutcomeResponse(holdfast::Outcome outcome, std::string_view handle, int ok_status);
@@ -85,6 +106,7 @@ class Api {
   Metrics* const metrics_;
   const holdfast::Sweeper* const sweeper_;
   const ApiOptions options_;
+  IdempotencyKeys keys_;  // the Idempotency-Keys each buyer used, bounded
   // 128 random bits mixed into every Idempotency-Key hash, so keys can't be chosen to collide.
   const std::string idempotency_seed_;
   std::atomic<bool> draining_{false};  // relaxed: a flag with no data behind it

@@ -172,10 +172,11 @@ class ServerTest(unittest.TestCase):
     SALE = SMALL_SALE
     FLAGS = ("--header_timeout_ms=1000", "--idle_timeout_ms=3000", "--body_timeout_ms=1000",
              "--header_limit=4096", "--body_limit=2048")
+    BUYERS = 8
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.SALE, cls.FLAGS)
+        cls.server = Server(cls.SALE, cls.FLAGS, buyers=cls.BUYERS)
 
     @classmethod
     def tearDownClass(cls):
@@ -270,9 +271,9 @@ class ApiTest(ServerTest):
     def test_expired_hold(self):
         status, _, body = self.server.request(
             "POST", "/v1/holds", {"lines": [{"type": "regular", "quantity": 1}],
-                                  "ttl_seconds": 0.3}, buyer=4)
+                                  "ttl_seconds": 1}, buyer=4)  # --hold_ttl_min_ms=1000
         self.assertEqual(status, 201)
-        time.sleep(0.6)
+        time.sleep(1.3)
         status, _, expired = self.server.act(4, body["hold"], "confirm")
         self.assertEqual((status, expired["outcome"]), (410, "expired"))  # I4 over HTTP
         status, _, expired = self.server.act(4, body["hold"], "extend", {"ttl_seconds": 5})
@@ -388,13 +389,284 @@ class MalformedTest(ServerTest):
             b"X-Filler-%d: %s\r\n" % (i, b"y" * 200) for i in range(40)) + b"\r\n"
         self.assertEqual(self.raw(big), 431)
         token = self.server.tokens[1].encode()
-        head = (b"POST /v1/holds HTTP/1.1\r\nAuthorization: Bearer " + token +
+        head = (b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
                 b"\r\nContent-Type: application/json\r\n")
         # Declared too large: refused before the body is read, the response still arrives.
         self.assertEqual(self.raw(head + b"Content-Length: 100000\r\n\r\n" + b"x" * 50000), 413)
         chunk = b"%x\r\n%s\r\n" % (3000, b"z" * 3000)
         self.assertEqual(self.raw(head + b"Transfer-Encoding: chunked\r\n\r\n" + chunk), 413)
         self.assertAlive()
+
+
+class FramingTest(ServerTest):
+    """Issue 14, defects 2-4: framing a proxy and the server could read apart is refused."""
+
+    def raw(self, payload):
+        """(status, whether a second response followed) for `payload` sent at once; the
+        server must answer once with Connection: close, then close."""
+        with self.server.connect() as sock:
+            sock.sendall(payload)
+            reader = Reader(sock)
+            response = reader.response()
+            self.assertIsNotNone(response, payload[:60])
+            self.assertEqual(response[1].get("connection"), "close", payload[:60])
+            second = reader.response(timeout=3)
+            self.assertIsNone(second, payload[:60])
+            return response[0]
+
+    def smuggled_hold(self, buyer):
+        body = json.dumps({"lines": [{"type": "regular", "quantity": 1}]}).encode()
+        return (b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                self.server.tokens[buyer].encode() +
+                b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    def test_transfer_encoding_not_ending_in_chunked_is_refused(self):
+        smuggled = self.smuggled_hold(3)
+        before = self.server.sale()["held"]
+        cases = [(b"Transfer-Encoding: gzip\r\n", 400),
+                 (b"Transfer-Encoding: identity\r\n", 400),
+                 (b"Transfer-Encoding: xchunked\r\n", 400),
+                 (b"Transfer-Encoding: chunked, identity\r\n", 400),
+                 (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", 400),
+                 (b"Transfer-Encoding: gzip, chunked\r\n", 501),
+                 (b"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n", 400)]
+        for te, want in cases:
+            outer = b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + \
+                self.server.tokens[3].encode() + b"\r\n" + te + b"\r\n"
+            self.assertEqual(self.raw(outer + smuggled), want, te)
+            # GET carries the smuggled request the same way; it must not be served.
+            self.assertEqual(self.raw(b"GET /v1/sale HTTP/1.1\r\nHost: x\r\n" + te +
+                                      b"\r\n" + smuggled), want, te)
+        # HTTP/1.0 has no Transfer-Encoding (RFC 9112 §6.1).
+        self.assertEqual(self.raw(b"POST /v1/holds HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+                                  b"\r\n0\r\n\r\n" + smuggled), 400)
+        self.assertEqual(self.server.sale()["held"], before, "a smuggled hold was made")
+        self.assertAlive()
+
+    def test_folding_host_expect_and_authorization(self):
+        token = self.server.tokens[1].encode()
+        self.assertEqual(self.raw(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n"),
+                         400)
+        self.assertEqual(self.raw(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n\tb\r\n\r\n"),
+                         400)
+        self.assertEqual(self.raw(b"GET /health HTTP/1.1\r\n\r\n"), 400)  # no Host
+        self.assertEqual(self.raw(b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400)
+        self.assertEqual(self.raw(b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n"
+                                  b"Content-Length: 2\r\n\r\n{}"), 417)
+        self.assertEqual(self.raw(b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                                  + token + b"\r\nAuthorization: Bearer " + token +
+                                  b"\r\nContent-Length: 2\r\n\r\n{}"), 400)
+        # HTTP/1.0 needs no Host; 100-continue is still honoured.
+        with self.server.connect() as sock:
+            sock.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+            self.assertEqual(read_response(sock)[0], 200)
+        with self.server.connect() as sock:
+            sock.sendall(b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                         b"Authorization: Bearer " + token + b"\r\nContent-Length: 2\r\n\r\n")
+            reader = Reader(sock)
+            self.assertEqual(reader.response()[0], 100)
+            sock.sendall(b"{}")
+            self.assertEqual(reader.response()[0], 400)  # no lines: invalid_argument
+        self.assertAlive()
+
+    def test_large_or_unfinished_header_is_431(self):
+        line = b"GET / HTTP/1.1\r\n"  # a short request line
+        self.assertEqual(self.raw(line + b"X-Big: " + b"a" * 20000), 431)  # unfinished
+        self.assertEqual(self.raw(line + b"Host: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n"), 431)
+        self.assertEqual(self.raw(line + b"Host: x\r\n" + b"X-Many: b\r\n" * 2000 + b"\r\n"), 431)
+        self.assertEqual(self.raw(b"GET /" + b"a" * 20000), 414)  # the request line itself
+        self.assertAlive()
+
+    def chunked(self, chunks, trailers=b""):
+        return (b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                self.server.tokens[2].encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                chunks + b"0\r\n" + trailers + b"\r\n")
+
+    def test_chunk_extensions_and_trailers_count_against_limits(self):
+        body = json.dumps({"lines": [{"type": "regular", "quantity": 9}]}).encode()
+        chunk = b"%x\r\n%s\r\n" % (len(body), body)
+        # A well-formed chunked request with a trailer is served (9 units: invalid_argument).
+        with self.server.connect() as sock:
+            sock.sendall(self.chunked(chunk, b"X-Checksum: 1\r\n"))
+            status, headers, answer = read_response(sock)
+            self.assertEqual((status, json.loads(answer)["outcome"]), (400, "invalid_argument"))
+            self.assertNotEqual(headers.get("connection"), "close")
+        # --header_limit=4096: trailers and extensions beyond it are refused.
+        trailers = b"".join(b"X-Trailer-%d: %s\r\n" % (i, b"t" * 100) for i in range(40))
+        self.assertEqual(self.raw(self.chunked(chunk, trailers)), 431)
+        extension = b"%x;ext=%s\r\n%s\r\n" % (len(body), b"e" * 3000, body)
+        self.assertEqual(self.raw(self.chunked(extension * 2)), 431)
+        padded = b"0" * 3000 + chunk  # leading zeros in the chunk size are framing too
+        self.assertEqual(self.raw(self.chunked(padded * 2)), 431)
+        self.assertAlive()
+
+
+class DefaultLimitsTest(ServerTest):
+    """The limits at their defaults (8 KB header, 16 KB body)."""
+
+    FLAGS = ()
+
+    def test_27_kb_of_trailers_is_refused(self):
+        body = json.dumps({"lines": [{"type": "regular", "quantity": 9}]}).encode()
+        trailers = b"".join(b"X-Trailer-%d: %s\r\n" % (i, b"t" * 1000) for i in range(27))
+        payload = (b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                   self.server.tokens[2].encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                   b"%x\r\n%s\r\n0\r\n" % (len(body), body) + trailers + b"\r\n")
+        with self.server.connect() as sock:
+            sock.sendall(payload)
+            status, headers, _ = read_response(sock)
+            self.assertEqual((status, headers.get("connection")), (431, "close"))
+            self.assertTrue(closed_within(sock, 3))
+
+
+def assert_churn_leaves_buyer_served(test):
+    """20 tokens churn holds as short as the server takes (asking for 1 ms, else the
+    minimum), letting them expire; a legit buyer's holds are all still made (no 503
+    handle_table_full)."""
+    stop = time.monotonic() + 4
+
+    def churn(buyer):
+        conn = http.client.HTTPConnection("127.0.0.1", test.server.port, timeout=10)
+        ttl = 0.001
+        while time.monotonic() < stop:
+            status, _, _ = test.server.request(
+                "POST", "/v1/holds", {"lines": [{"type": "regular", "quantity": 1}],
+                                      "ttl_seconds": ttl}, buyer=buyer, conn=conn)
+            if status == 400:
+                ttl = 1  # the server's minimum
+        conn.close()
+
+    threads = [threading.Thread(target=churn, args=(b,)) for b in range(9, 29)]
+    for thread in threads:
+        thread.start()
+    legit = []
+    time.sleep(1)
+    while time.monotonic() < stop:
+        status, _, body = test.server.hold(1, [{"type": "regular", "quantity": 1}])
+        legit.append(status)
+        if status == 201:
+            test.server.act(1, body["hold"], "release")
+    for thread in threads:
+        thread.join()
+    test.assertGreater(len(legit), 10)
+    test.assertEqual(set(legit), {201}, f"{legit.count(503)} of {len(legit)} got 503")
+
+
+class AbuseTest(ServerTest):
+    """Issue 14, defects 1, 5 and 8: one buyer can't use up a shared table, and the API's
+    edges answer what the README says."""
+
+    SALE = dict(SMALL_SALE, types=[{"name": "regular", "capacity": 10000}],
+                cycles=[{"name": "noon", "opens_at": "now-1s", "allotment": 10000}],
+                per_buyer_units_max=100000, holds_max=128, buyers_max=64,
+                per_buyer_holds_max=0, idempotency_keys_max=64)
+    FLAGS = ("--handles_max=512", "--idempotency_keys_per_buyer=8", "--live_holds_per_buyer=4")
+    BUYERS = 28  # 1-8 for single tests, 9-28 churn
+
+    def test_head_answers_like_get_without_a_body(self):
+        for path in ("/health", "/v1/sale", "/metrics"):
+            with self.server.connect() as sock:
+                reader = Reader(sock)
+                sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                got = reader.response()
+                sock.sendall(b"HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+                sock.settimeout(5)
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += sock.recv(65536)
+                lines = head.decode().split("\r\n")
+                self.assertEqual(int(lines[0].split()[1]), 200, path)
+                length = [l for l in lines if l.lower().startswith("content-length:")]
+                self.assertTrue(length, path)
+                if path != "/metrics":  # the metrics change between the two requests
+                    self.assertEqual(int(length[0].split(":")[1]), len(got[2]), path)
+                # No body follows: the next response starts right after the header.
+                self.assertTrue(head.endswith(b"\r\n\r\n"), path)
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(sock.recv(65536).startswith(b"HTTP/1.1 200"), path)
+        status, headers, _ = self.server.request("DELETE", "/health")
+        self.assertEqual((status, headers["Allow"]), (405, "GET, HEAD"))
+
+    def test_same_key_with_another_request_is_422(self):
+        key = {"Idempotency-Key": "order-422"}
+        status, _, first = self.server.hold(1, [{"type": "regular", "quantity": 1}], headers=key)
+        self.assertEqual(status, 201)
+        held = self.server.sale()["held"]
+        status, _, body = self.server.hold(1, [{"type": "regular", "quantity": 2}], headers=key)
+        self.assertEqual((status, body["error"]), (422, "idempotency_key_reused"))
+        status, _, body = self.server.request(
+            "POST", "/v1/holds", {"lines": [{"type": "regular", "quantity": 1}],
+                                  "ttl_seconds": 30}, buyer=1, headers=key)
+        self.assertEqual(status, 422)
+        self.assertEqual(self.server.sale()["held"], held)
+        status, _, again = self.server.hold(1, [{"type": "regular", "quantity": 1}], headers=key)
+        self.assertEqual((status, again["hold"]), (200, first["hold"]))
+        # The key is the buyer's own: another buyer may use it for anything.
+        status, _, other = self.server.hold(2, [{"type": "regular", "quantity": 3}], headers=key)
+        self.assertEqual(status, 201)
+        self.assertEqual(self.server.act(2, other["hold"], "release")[0], 200)
+        self.assertEqual(self.server.act(1, first["hold"], "release")[0], 200)
+
+    def test_ttl_zero_and_below_the_minimum_are_400_on_hold_and_extend(self):
+        status, _, body = self.server.hold(3, [{"type": "regular", "quantity": 1}])
+        self.assertEqual(status, 201)
+        for ttl in (0, 0.001, 0.5):
+            status, _, answer = self.server.request(
+                "POST", "/v1/holds", {"lines": [{"type": "regular", "quantity": 1}],
+                                      "ttl_seconds": ttl}, buyer=3)
+            self.assertEqual((status, answer.get("error")), (400, "invalid_argument"), ttl)
+            status, _, answer = self.server.act(3, body["hold"], "extend", {"ttl_seconds": ttl})
+            self.assertEqual((status, answer.get("error")), (400, "invalid_argument"), ttl)
+        self.assertEqual(self.server.act(3, body["hold"], "extend", {"ttl_seconds": 1})[0], 200)
+        self.assertEqual(self.server.act(3, body["hold"], "release")[0], 200)
+
+    def test_idempotency_keys_are_bounded_per_buyer(self):
+        """One token tries 70 keys (the sale remembers 64 in all): past its 8, it is refused,
+        and every other buyer's keyed hold still works."""
+        statuses = []
+        for i in range(70):
+            status, _, body = self.server.hold(4, [{"type": "regular", "quantity": 1}],
+                                               headers={"Idempotency-Key": f"flood-{i}"})
+            statuses.append(status)
+            if status in (200, 201):
+                self.server.act(4, body["hold"], "release")
+        self.assertEqual(statuses[:8], [201] * 8)
+        self.assertEqual(set(statuses[8:]), {429})
+        # An old key of its own still answers (a new hold: the first was released).
+        status, _, body = self.server.hold(4, [{"type": "regular", "quantity": 1}],
+                                           headers={"Idempotency-Key": "flood-0"})
+        self.assertEqual(status, 201)
+        self.server.act(4, body["hold"], "release")
+        for buyer in (5, 6):
+            status, _, body = self.server.hold(buyer, [{"type": "regular", "quantity": 1}],
+                                               headers={"Idempotency-Key": f"mine-{buyer}"})
+            self.assertEqual(status, 201, buyer)
+            self.server.act(buyer, body["hold"], "release")
+
+    def test_live_holds_are_bounded_per_buyer(self):
+        """The sale sets no per-buyer bound on live holds; the server's (4 here) applies."""
+        holds = [self.server.hold(7, [{"type": "regular", "quantity": 1}]) for _ in range(6)]
+        self.assertEqual([h[0] for h in holds], [201] * 4 + [429] * 2)
+        self.assertEqual(holds[4][2]["outcome"], "too_many_holds")
+        for status, _, body in holds[:4]:
+            self.assertEqual(self.server.act(7, body["hold"], "release")[0], 200)
+
+    def test_churning_short_holds_do_not_lock_out_a_buyer(self):
+        """20 tokens churn the shortest holds the server takes (1 s), letting them expire."""
+        assert_churn_leaves_buyer_served(self)
+
+
+class HandleChurnTest(ServerTest):
+    """As AbuseTest with a 1 ms minimum TTL: expired holds' handles are freed when room is
+    needed, so even the fastest churn can't fill the handle table."""
+
+    SALE = AbuseTest.SALE
+    FLAGS = ("--handles_max=512", "--hold_ttl_min_ms=1", "--live_holds_per_buyer=4")
+    BUYERS = AbuseTest.BUYERS
+
+    def test_churning_short_holds_do_not_lock_out_a_buyer(self):
+        """20 tokens churn 1 ms holds, letting them expire."""
+        assert_churn_leaves_buyer_served(self)
 
 
 class SlowClientTest(ServerTest):
@@ -430,7 +702,7 @@ class SlowClientTest(ServerTest):
 
     def test_slow_body_is_cut_off(self):
         with self.server.connect() as sock:
-            sock.sendall(b"POST /v1/holds HTTP/1.1\r\nAuthorization: Bearer " +
+            sock.sendall(b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                          self.server.tokens[1].encode() + b"\r\nContent-Length: 100\r\n\r\n{")
             start = time.monotonic()
             self.assertTrue(closed_within(sock, 4))
@@ -444,7 +716,7 @@ class ConnectionLimitTest(ServerTest):
     def test_over_the_limit_gets_503_not_a_reset(self):
         held = [self.server.connect() for _ in range(20)]
         for sock in held:  # make sure every one is accepted and counted
-            sock.sendall(b"GET /health HTTP/1.1\r\n\r\n")
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertEqual(read_response(sock)[0], 200)
         extra = []
         for _ in range(5):
@@ -486,11 +758,11 @@ class ShutdownTest(unittest.TestCase):
         server = Server(SMALL_SALE, ("--drain_timeout_ms=5000",))
         try:
             idle = server.connect()
-            idle.sendall(b"GET /health HTTP/1.1\r\n\r\n")
+            idle.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertEqual(read_response(idle)[0], 200)
             busy = server.connect()
             body = json.dumps({"lines": [{"type": "regular", "quantity": 1}]}).encode()
-            busy.sendall(b"POST /v1/holds HTTP/1.1\r\nAuthorization: Bearer " +
+            busy.sendall(b"POST /v1/holds HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                          server.tokens[1].encode() +
                          b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
             time.sleep(0.2)  # the header is in: this request is in flight

@@ -74,7 +74,7 @@ void HandleMap::EraseLocked(Shard& shard, const HoldHandle& handle) {
 
 bool HandleMap::MakeRoom(Shard& shard, int64_t now_ns) {
   if (shard.by_handle.size() < shard_capacity_) return true;
-  const HoldHandle* oldest_ended = nullptr;
+  const HoldHandle* oldest_ended = nullptr;  // of the entries whose hold ended or expired
   int64_t oldest_keep_until = 0;
   for (auto it = shard.by_handle.begin(); it != shard.by_handle.end();) {
     if (it->second.keep_until_ns <= now_ns) {
@@ -82,7 +82,7 @@ bool HandleMap::MakeRoom(Shard& shard, int64_t now_ns) {
       shard.by_handle.erase(it++);
       continue;
     }
-    if (it->second.ended &&
+    if ((it->second.ended || it->second.deadline_ns <= now_ns) &&
         (oldest_ended == nullptr || it->second.keep_until_ns < oldest_keep_until)) {
       oldest_ended = &it->first;
       oldest_keep_until = it->second.keep_until_ns;
@@ -91,13 +91,14 @@ bool HandleMap::MakeRoom(Shard& shard, int64_t now_ns) {
   }
   if (shard.by_handle.size() < shard_capacity_) return true;
   if (oldest_ended == nullptr) return false;
-  // Only a retried confirm of that hold loses: it will answer 404 instead of 200.
+  // Only a late client of that hold loses: a retried confirm, or an action on an expired
+  // hold, answers 404 instead of 200 or 410.
   EraseLocked(shard, HoldHandle(*oldest_ended));
   return true;
 }
 
-PutResult HandleMap::Put(holdfast::HoldId hold, holdfast::BuyerId buyer, int64_t keep_until_ns,
-                         int64_t now_ns, HoldHandle* out) {
+PutResult HandleMap::Put(holdfast::HoldId hold, holdfast::BuyerId buyer, int64_t deadline_ns,
+                         int64_t keep_until_ns, int64_t now_ns, HoldHandle* out) {
   const uint32_t index = ShardOf(hold);
   Shard& shard = shards_[index];
   std::lock_guard<std::mutex> lock(shard.mu);
@@ -114,9 +115,11 @@ PutResult HandleMap::Put(holdfast::HoldId hold, holdfast::BuyerId buyer, int64_t
     std::memcpy(&handle.high, bytes, 8);
     std::memcpy(&handle.low, bytes + 8, 8);
   } while (shard.by_handle.contains(handle));
-  shard.by_handle.emplace(
-      handle,
-      HandleEntry{.hold = hold, .buyer = buyer, .keep_until_ns = keep_until_ns, .ended = false});
+  shard.by_handle.emplace(handle, HandleEntry{.hold = hold,
+                                              .buyer = buyer,
+                                              .deadline_ns = deadline_ns,
+                                              .keep_until_ns = keep_until_ns,
+                                              .ended = false});
   shard.by_hold.emplace(hold.value, handle);
   *out = handle;
   return PutResult::kNew;
@@ -130,11 +133,13 @@ std::optional<HandleEntry> HandleMap::Find(const HoldHandle& handle) const {
   return it->second;
 }
 
-void HandleMap::Update(const HoldHandle& handle, int64_t keep_until_ns, bool ended) {
+void HandleMap::Update(const HoldHandle& handle, int64_t deadline_ns, int64_t keep_until_ns,
+                       bool ended) {
   Shard& shard = shards_[handle.shard % kHandleShards];
   std::lock_guard<std::mutex> lock(shard.mu);
   const auto it = shard.by_handle.find(handle);
   if (it == shard.by_handle.end()) return;
+  it->second.deadline_ns = deadline_ns;
   it->second.keep_until_ns = keep_until_ns;
   it->second.ended = ended;
 }

@@ -8,7 +8,10 @@
 //
 // Bounded and sized up front: `capacity` entries are reserved at construction (open
 // addressing, absl::flat_hash_map with reserve), and a full shard first drops entries past
-// their keep-until time, then the ended hold kept longest ago, and only then refuses.
+// their keep-until time, then, of the entries whose hold has ended (confirmed, released or
+// past its deadline), the one kept longest ago, and only then refuses. So a handle is freed
+// with its hold when room is needed: holds that expired (or churned) can't fill the table;
+// only live holds can, and the server bounds those per buyer.
 //
 // Locking: each of the shards has a std::mutex. This is the server's bookkeeping, not the
 // inventory: the holdfast core stays lock-free, and a shard lock is held for one hash-map
@@ -16,7 +19,8 @@
 //
 //   HandleMap handles(/*capacity=*/1 << 17);
 //   HoldHandle handle;
-//   if (handles.Put(hold.id, buyer, keep_until_ns, now_ns, &handle) == PutResult::kFull) ...
+//   if (handles.Put(hold.id, buyer, deadline_ns, keep_until_ns, now_ns, &handle) ==
+//       PutResult::kFull) ...
 //   std::optional<HandleEntry> entry = handles.Find(ParseHoldHandle(text));
 #ifndef HOLDFAST_EXAMPLES_BOX_OFFICE_HANDLE_MAP_H_
 #define HOLDFAST_EXAMPLES_BOX_OFFICE_HANDLE_MAP_H_
@@ -59,6 +63,9 @@ std::optional<HoldHandle> ParseHoldHandle(std::string_view text);
 struct HandleEntry {
   holdfast::HoldId hold;
   holdfast::BuyerId buyer = 0;
+  // The hold's deadline (monotonic): past it, the entry is only kept for a late client's
+  // sake and is dropped first when its shard is full.
+  int64_t deadline_ns = 0;
   // The entry may be dropped after this monotonic instant: the hold's deadline plus a grace
   // (so a late client hears Expired rather than unknown), or a confirmation plus the retention
   // in which a retried confirm still answers 200.
@@ -80,14 +87,14 @@ class HandleMap {
 
   // Maps `hold` of `buyer` to a fresh handle, or returns its existing handle. Never
   // allocates: the tables were reserved.
-  PutResult Put(holdfast::HoldId hold, holdfast::BuyerId buyer, int64_t keep_until_ns,
-                int64_t now_ns, HoldHandle* out);
+  PutResult Put(holdfast::HoldId hold, holdfast::BuyerId buyer, int64_t deadline_ns,
+                int64_t keep_until_ns, int64_t now_ns, HoldHandle* out);
 
   // The entry of `handle`, or nullopt.
   std::optional<HandleEntry> Find(const HoldHandle& handle) const;
 
-  // Updates the keep-until time and the ended flag of `handle`'s entry, if it is there.
-  void Update(const HoldHandle& handle, int64_t keep_until_ns, bool ended);
+  // Updates the deadline, keep-until time and ended flag of `handle`'s entry, if it is there.
+  void Update(const HoldHandle& handle, int64_t deadline_ns, int64_t keep_until_ns, bool ended);
 
   // Forgets `handle` (its hold was released, or holdfast no longer knows it).
   void Erase(const HoldHandle& handle);

@@ -50,6 +50,12 @@ ABSL_FLAG(int64_t, header_limit, 8192, "Bytes of request line + headers (431 bey
 ABSL_FLAG(int64_t, body_limit, 16384, "Bytes of request body (413 beyond).");
 ABSL_FLAG(int64_t, sweep_interval_ms, 100, "How often the holdfast::Sweeper expires holds.");
 ABSL_FLAG(int64_t, handles_max, 0, "Hold handles remembered; 0: twice the sale's holds_max.");
+ABSL_FLAG(int64_t, hold_ttl_min_ms, 1000,
+          "Shortest ttl_seconds accepted on hold and extend (400 below, 0 included); >= 1.");
+ABSL_FLAG(int64_t, idempotency_keys_per_buyer, 32,
+          "Distinct Idempotency-Keys a buyer may use over the sale (429 beyond); >= 1.");
+ABSL_FLAG(int32_t, live_holds_per_buyer, 16,
+          "Live holds a buyer may have at once, whatever the sale allows (429 beyond); >= 1.");
 
 namespace {
 
@@ -137,6 +143,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "box_office: --port must be 0..65535, --max_connections >= 1\n");
     return 2;
   }
+  box_office::ApiOptions api_options;
+  api_options.hold_ttl_min = absl::Milliseconds(absl::GetFlag(FLAGS_hold_ttl_min_ms));
+  api_options.idempotency_keys_per_buyer_max =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_idempotency_keys_per_buyer)));
+  api_options.live_holds_per_buyer_max = absl::GetFlag(FLAGS_live_holds_per_buyer);
+  if (absl::GetFlag(FLAGS_hold_ttl_min_ms) < 1 ||
+      absl::GetFlag(FLAGS_idempotency_keys_per_buyer) < 1 ||
+      api_options.live_holds_per_buyer_max < 1) {
+    std::fprintf(stderr,
+                 "box_office: --hold_ttl_min_ms, --idempotency_keys_per_buyer and "
+                 "--live_holds_per_buyer must be >= 1\n");
+    return 2;
+  }
   RaiseFileLimit(int64_t{absl::GetFlag(FLAGS_max_connections)} + 64);
   std::optional<box_office::BuyerTokens> tokens = LoadTokens();
   std::unique_ptr<holdfast::Sale> sale = MakeSale();
@@ -148,7 +167,7 @@ int main(int argc, char** argv) {
   box_office::HandleMap handles(static_cast<size_t>(handles_max));
   box_office::Metrics metrics;
   holdfast::Sweeper sweeper(sale.get(), absl::Milliseconds(absl::GetFlag(FLAGS_sweep_interval_ms)));
-  box_office::Api api(sale.get(), &*tokens, &handles, &metrics, &sweeper, box_office::ApiOptions{});
+  box_office::Api api(sale.get(), &*tokens, &handles, &metrics, &sweeper, api_options);
 
   box_office::ServerOptions options = ServerOptionsFromFlags();
   options.housekeeping = [&api] { api.PurgeHandles(); };

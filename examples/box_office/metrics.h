@@ -64,8 +64,9 @@ class Metrics {
 
  private:
   // The statuses the server answers with; anything else counts as "other".
-  static constexpr std::array<int, 18> kStatuses = {200, 201, 400, 401, 403, 404, 405, 408, 409,
-                                                    410, 413, 414, 429, 431, 500, 501, 503, 505};
+  static constexpr std::array<int, 20> kStatuses = {200, 201, 400, 401, 403, 404, 405,
+                                                    408, 409, 410, 413, 414, 417, 422,
+                                                    429, 431, 500, 501, 503, 505};
   static constexpr int kStatusSlots = static_cast<int>(kStatuses.size()) + 1;
   // Upper bounds of the latency histogram, in microseconds; +Inf is the last slot.
   static constexpr std::array<int64_t, 14> kLatencyBoundsUs = {

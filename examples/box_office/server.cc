@@ -17,6 +17,7 @@
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "holdfast/clock.h"
+#include "request_framing.h"
 
 namespace box_office {
 namespace {
@@ -202,23 +203,59 @@ class Session : public Connection {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_->options.header_limit));
     parser_->body_limit(shared_->options.body_limit);
+    header_scanned_ = 0;
+    chunked_bytes_ = 0;
     stream_.expires_after(ToChrono(shared_->options.header_timeout));
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = Self()](error_code ec, size_t) { self->OnHeader(ec); });
+    ParseHeader();
   }
 
-  void OnHeader(error_code ec) {
-    if (ec) return OnReadError(ec, /*in_header=*/true);
+  std::string_view BufferView() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.data().size()};
+  }
+
+  // Looks at the raw bytes that arrived for what Beast accepts but a proxy could frame
+  // differently (obsolete line folding), feeds them to the parser, and reads more while the
+  // header is unfinished. Beast's own async_read_header would hide the raw bytes.
+  void ParseHeader() {
+    const std::string_view raw = BufferView();
+    const size_t end = HeaderEnd(raw, header_scanned_);
+    const std::string_view header = raw.substr(0, end);  // npos: all of it
+    if (HasObsoleteLineFolding(header, header_scanned_)) {
+      return Fail(400, "obsolete_line_folding", "a header line starts with a space or tab");
+    }
+    header_scanned_ = header.size();
+    while (!parser_->is_header_done() && buffer_.size() > 0) {
+      error_code ec;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      header_scanned_ -= std::min(header_scanned_, used);  // offsets follow the consumed bytes
+      if (ec && ec != http::error::need_more) return OnReadError(ec, /*in_header=*/true);
+      if (used == 0) break;  // need more bytes
+    }
+    if (parser_->is_header_done()) return OnHeader();
+    const size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return OnReadError(http::error::header_limit, /*in_header=*/true);
+    stream_.async_read_some(buffer_.prepare(std::min<size_t>(room, 4096)),
+                            [self = Self()](error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->OnReadError(ec, /*in_header=*/true);
+                              self->ParseHeader();
+                            });
+  }
+
+  void OnHeader() {
     state_ = State::kInFlight;
     started_ns_ = NowNanos();
     const Request& request = parser_->get();
     if (request.target().size() > shared_->options.request_line_limit) {
       return Fail(414, "uri_too_long", "the request target is too long");
     }
+    if (const std::optional<FramingError> error = CheckFraming(request)) {
+      return Fail(error->status, error->code, error->message);
+    }
     stream_.expires_after(ToChrono(shared_->options.body_timeout));
     if (parser_->is_done()) return Dispatch();
-    const auto expect = request.find(http::field::expect);
-    if (expect != request.end() && beast::iequals(expect->value(), "100-continue")) {
+    if (request.find(http::field::expect) != request.end()) {  // 100-continue: CheckFraming
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        [self = Self()](error_code write_ec, size_t) {
                          if (write_ec) return self->Close();
@@ -230,9 +267,28 @@ class Session : public Connection {
   }
 
   void ReadBody() {
+    if (parser_->chunked()) return ReadChunkedBody();
     http::async_read(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t) {
       if (ec) return self->OnReadError(ec, /*in_header=*/false);
       self->Dispatch();
+    });
+  }
+
+  // A chunked body, piece by piece: its data counts against body_limit (Beast checks it),
+  // and everything else on the wire (chunk sizes, extensions, line ends, trailers) against
+  // header_limit, so neither can be used to make the server parse and keep more.
+  void ReadChunkedBody() {
+    http::async_read_some(stream_, buffer_, *parser_, [self = Self()](error_code ec, size_t n) {
+      // Data is consumed as it arrives, so only framing or trailers can fill the buffer.
+      if (ec == http::error::buffer_overflow) ec = http::error::header_limit;
+      if (ec) return self->OnReadError(ec, /*in_header=*/false);
+      self->chunked_bytes_ += n;  // bytes the parser consumed
+      if (self->chunked_bytes_ - self->parser_->get().body().size() >
+          self->shared_->options.header_limit) {
+        return self->Fail(431, "header_too_large", "chunk framing or trailers are too large");
+      }
+      if (self->parser_->is_done()) return self->Dispatch();
+      self->ReadChunkedBody();
     });
   }
 
@@ -251,10 +307,9 @@ class Session : public Connection {
       return Close();
     }
     if (ec == http::error::header_limit || (in_header && ec == http::error::buffer_overflow)) {
-      // No line end yet: the request line alone is past the limit.
-      const std::string_view seen(static_cast<const char*>(buffer_.data().data()),
-                                  buffer_.data().size());
-      if (seen.find("\r\n") == std::string_view::npos) {
+      // The parser sets the target once the request line is complete (and consumes the
+      // line): without one, the request line alone is past the limit.
+      if (in_header && parser_->get().target().empty()) {
         return Fail(414, "uri_too_long", "the request line is too long");
       }
       return Fail(431, "header_too_large", "the request header is too large");
@@ -269,6 +324,13 @@ class Session : public Connection {
     Request request = parser_->release();
     Route route = Route::kUnrouted;
     Response response = shared_->api->Handle(request, &route);
+    if (request.method() == http::verb::head) {
+      // Answered like GET, without the body: Content-Length still says the GET's length.
+      response.prepare_payload();
+      const size_t length = response.body().size();
+      response.body().clear();
+      response.content_length(length);
+    }
     // Echoed so that a client (or the load test's wrk script) can match responses to
     // requests; bounded so it can't be used to inflate responses.
     if (const auto id = request.find("X-Request-Id");
@@ -282,6 +344,7 @@ class Session : public Connection {
 
   void Fail(int status, std::string_view code, std::string_view message) {
     state_ = State::kInFlight;
+    if (started_ns_ == 0) started_ns_ = NowNanos();
     buffer_.consume(buffer_.size());
     Write(Api::ErrorResponse(status, code, message), Route::kUnrouted, 11, false);
   }
@@ -289,7 +352,7 @@ class Session : public Connection {
   void Write(Response response, Route route, unsigned version, bool keep_alive) {
     response.version(version == 10 ? 10 : 11);
     response.keep_alive(keep_alive);
-    response.prepare_payload();
+    if (!response.has_content_length()) response.prepare_payload();
     response_ = std::make_unique<Response>(std::move(response));
     stream_.expires_after(ToChrono(shared_->options.write_timeout));
     http::async_write(
@@ -315,6 +378,8 @@ class Session : public Connection {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::unique_ptr<Response> response_;
   State state_ = State::kIdle;
+  size_t header_scanned_ = 0;  // bytes of the buffer already looked at by ParseHeader
+  size_t chunked_bytes_ = 0;   // bytes of a chunked body consumed by the parser, framing included
   int64_t started_ns_ = 0;
   bool registered_ = false;
   std::list<std::weak_ptr<Session>>::iterator registry_entry_;

@@ -6,7 +6,13 @@
 //   cost 10,000 small objects, not 10,000 threads. Each connection runs on its own strand.
 // - Keep-alive: a buyer's browser reuses its connection for availability, hold and confirm.
 // - Bounded requests: the request line (414), the header block (431) and the body (413) each
-//   have a limit, checked while parsing, so a client can't make the server buffer more.
+//   have a limit, checked while parsing, so a client can't make the server buffer more. A
+//   chunked body's data counts against the body limit, and its framing (chunk sizes,
+//   extensions, line ends) and trailers against the header limit (431).
+// - No smuggling: framing a proxy could read differently is refused and the connection
+//   closed (request_framing.h: Transfer-Encoding not ending in chunked, obsolete line
+//   folding, a missing or repeated Host, an unknown Expect, two Authorization headers).
+// - HEAD is answered as GET without the body.
 // - Timeouts against slowloris: an idle keep-alive connection is closed after idle_timeout;
 //   once a request starts, its whole header must arrive within header_timeout (a deadline,
 //   not reset by each trickled byte), its body within body_timeout; past one the connection
