@@ -678,6 +678,9 @@ HoldResult Sale::HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& re
                                    absl::Span<SeatId> seats_out, const HoldOptions& options) {
   return core_->HoldBestAvailable(buyer, request, seats_out, options);
 }
+Outcome Sale::Describe(HoldId hold, BuyerId buyer, HoldInfo& info) const {
+  return core_->Describe(hold, buyer, info);
+}
 Outcome Sale::SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const {
   return core_->SeatsOf(hold, buyer, out, count);
 }

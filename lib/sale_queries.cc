@@ -141,6 +141,52 @@ bool SaleCore::ReadLines(const Slot& slot, uint64_t state, PackedLine* lines, in
   return slot.state.load(std::memory_order_relaxed) == state;
 }
 
+Outcome SaleCore::Describe(HoldId hold, BuyerId buyer, HoldInfo& info) const {
+  info = HoldInfo{};
+  for (;;) {
+    const Resolved r = Resolve(hold, buyer);
+    if (r.error != Outcome::kOk) return r.error;
+    PackedLine lines[kLinesPerHoldMax];
+    int line_count = 0;
+    // The lines as they were when the state word read r.state (a seqlock
+    // read); a slot that moved on meanwhile is resolved again.
+    if (!ReadLines(slots_.slot(r.index), r.state, lines, line_count)) continue;
+    HoldInfo out;
+    out.buyer = r.owner;
+    switch (StateOf(r.state)) {
+      case SlotState::kHeld:
+      case SlotState::kExtending: {
+        const int64_t now_ns = NowNs();
+        out.state = now_ns < r.deadline_ns() ? HoldState::kHeld : HoldState::kExpired;
+        out.expires_at = clock_->WallNow() + absl::Nanoseconds(r.deadline_ns() - now_ns);
+        break;
+      }
+      case SlotState::kConfirmed:
+        out.state = HoldState::kConfirmed;
+        break;
+      case SlotState::kReleased:
+        out.state = HoldState::kReleased;
+        break;
+      case SlotState::kExpired:
+        out.state = HoldState::kExpired;
+        break;
+      default:
+        return Outcome::kUnknownHold;  // a hold in the making is nobody's yet
+    }
+    for (int i = 0; i < line_count; ++i) {
+      const TypeUnits t = LineTypeUnits(lines[i]);
+      if (IsSeatRun(lines[i])) out.seat_count += t.units;
+      out.units += t.units;
+      int at = 0;
+      while (at < out.line_count && out.lines[at].type != t.type) ++at;
+      if (at == out.line_count) out.lines[out.line_count++] = HoldLine{t.type, 0};
+      out.lines[at].quantity += t.units;
+    }
+    info = out;
+    return Outcome::kOk;
+  }
+}
+
 Outcome SaleCore::SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const {
   count = 0;
   for (;;) {

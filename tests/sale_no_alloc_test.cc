@@ -215,6 +215,10 @@ TEST(SaleNoAllocTest, HotPathAllocatesNothing) {
   JOURNAL_EXPECT(sale.Extend(h3.id, 6, absl::ZeroDuration()), Outcome::kInvalidArgument);
   const HoldId forged{h3.id.value ^ (uint64_t{1} << 40)};  // Another generation.
   JOURNAL_EXPECT(sale.Confirm(forged, 6), Outcome::kUnknownHold);
+  HoldInfo info;
+  JOURNAL_EXPECT(sale.Describe(h3.id, 6, info), Outcome::kOk);
+  JOURNAL_EXPECT(sale.Describe(h1.id, 1, info), Outcome::kOk);
+  JOURNAL_EXPECT(sale.Describe(forged, 6, info), Outcome::kUnknownHold);
 
   clock.Advance(absl::Minutes(1));
   JOURNAL_EXPECT(sale.Confirm(dead.id, 4), Outcome::kExpired);

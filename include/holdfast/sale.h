@@ -149,6 +149,31 @@ struct BuyerCounts {
   int32_t live_holds = 0;
 };
 
+// Where a hold stands (Sale::Describe).
+enum class HoldState : uint8_t {
+  kHeld = 0,   // live: it can be confirmed, released or extended
+  kConfirmed,  // sold
+  kReleased,   // ended by its buyer; its units are back
+  kExpired,    // its deadline has passed, swept or not: never confirmable (I4)
+};
+
+// One hold, as its buyer may see it (Sale::Describe).
+struct HoldInfo {
+  HoldState state = HoldState::kHeld;
+  BuyerId buyer = 0;
+  // kHeld, and kExpired while the hold is not swept yet: its deadline as a
+  // wall-clock instant (deadlines run on the monotonic clock; this is that
+  // deadline seen from the wall clock when Describe ran). Otherwise
+  // absl::InfinitePast().
+  absl::Time expires_at = absl::InfinitePast();
+  // Its units by ticket type, seats counted in their section's type: one
+  // line per type, in the order the hold stores them.
+  HoldLine lines[kLinesPerHoldMax] = {};
+  int line_count = 0;
+  int32_t units = 0;       // over every line
+  int32_t seat_count = 0;  // of them, seats (SeatsOf names them)
+};
+
 // The stock of one event. Create one with Sale::Create; it is neither
 // copyable nor movable (buyers hold pointers into it). Every method is
 // thread-safe.
@@ -213,6 +238,14 @@ class Sale {
   // Thread-safe. Lock-free. Never allocates.
   HoldResult HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
                                absl::Span<SeatId> seats_out, const HoldOptions& options = {});
+
+  // Describes `buyer`'s hold: its state, deadline and units. An ended hold
+  // is described until its slot is reused for a later hold; after that, and
+  // for a forged or foreign id, kUnknownHold. Writes nothing (a dead hold is
+  // described as kExpired, not expired).
+  // Outcomes: kOk; kUnknownHold; kNotOwner (nothing is written to `info`
+  // but its defaults). Thread-safe. Lock-free. Never allocates.
+  [[nodiscard]] Outcome Describe(HoldId hold, BuyerId buyer, HoldInfo& info) const;
 
   // The seats of `buyer`'s live or confirmed hold, into `out` (at most
   // out.size()); `count` says how many were written.

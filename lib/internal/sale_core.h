@@ -122,6 +122,7 @@ class SaleCore {
                        absl::Span<const HoldLine> lines, const HoldOptions& options);
   HoldResult HoldBestAvailable(BuyerId buyer, const BestAvailableRequest& request,
                                absl::Span<SeatId> seats_out, const HoldOptions& options);
+  Outcome Describe(HoldId hold, BuyerId buyer, HoldInfo& info) const;
   Outcome SeatsOf(HoldId hold, BuyerId buyer, absl::Span<SeatId> out, int& count) const;
   SeatState Seat(SeatId seat) const;
   SeatId FindSeat(absl::string_view label) const;
