@@ -49,6 +49,7 @@ from holdfast._outcome import (
     EXCEPTIONS,
     Expired,
     HoldfastError,
+    HoldState,
     HoldTableFull,
     InvalidArgument,
     KeyInUse,
@@ -64,7 +65,14 @@ from holdfast._outcome import (
     UnknownHold,
     UnknownName,
 )
-from holdfast._records import BuyerCounts, Event, SaleStats, SeatState, TypeStats
+from holdfast._records import (
+    BuyerCounts,
+    Event,
+    HoldInfo,
+    SaleStats,
+    SeatState,
+    TypeStats,
+)
 from holdfast._config import (
     Cycle,
     Quota,
@@ -127,6 +135,8 @@ __all__ = [
     "HOLDS_MAX",
     "HOLD_LIFETIME_MAX",
     "Hold",
+    "HoldInfo",
+    "HoldState",
     "HoldTableFull",
     "HoldfastError",
     "IDEMPOTENCY_KEYS_MAX",

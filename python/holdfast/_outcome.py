@@ -68,6 +68,24 @@ class EventKind(enum.IntEnum):
         return self.name.capitalize()
 
 
+class HoldState(str, enum.Enum):
+    """Where a hold stands (Hold.state, HoldInfo.state). A str enum: each member
+    equals its value, so `hold.state == "held"` works too."""
+
+    HELD = "held"
+    """Live: it can be confirmed, released or extended."""
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+    """Its deadline has passed, swept or not: it can never be confirmed."""
+    ENDED = "ended"
+    """It ended and the sale no longer describes it (its slot holds a later
+    hold), and this handle did not see how it ended."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class SeatStatus(enum.IntEnum):
     """What a seat is doing now (Sale.seat); the values equal the C++ enum
     holdfast::SeatStatus."""

@@ -8,9 +8,10 @@ changed by mistake. The compiled module builds them by keyword.
 from __future__ import annotations
 
 import dataclasses
-from typing import Mapping, Optional
+import datetime
+from typing import Mapping, Optional, Tuple
 
-from holdfast._outcome import EventKind, Outcome, SeatStatus
+from holdfast._outcome import EventKind, HoldState, Outcome, SeatStatus
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,3 +91,22 @@ class SeatState:
     names only its buyer)."""
     buyer: Optional[int] = None
     """The holder or the buyer; None when free."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HoldInfo:
+    """One hold as its buyer may see it (Sale.hold_info, Hold.info): the sale's
+    own view at the moment of the call."""
+
+    hold_id: int
+    state: HoldState
+    buyer: int
+    expires_at: Optional[datetime.datetime]
+    """The deadline as an aware datetime in UTC, while the hold is live (or dead
+    and not yet swept); None once it ended."""
+    lines: Mapping[str, int]
+    """Units by ticket type name, seats counted in their section's type."""
+    units: int
+    """All lines together."""
+    seats: Tuple[int, ...] = ()
+    """Seat ids of a live or confirmed hold; () otherwise."""

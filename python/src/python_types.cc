@@ -37,6 +37,8 @@ void PythonTypes::Load() {
   for (int i = 0; i < 3; ++i) types->seat_statuses_[i] = seat_status(i);
   types->config_error_class = outcome_module.attr("ConfigError");
   types->seat_state_class = records.attr("SeatState");
+  types->hold_info_class = records.attr("HoldInfo");
+  types->hold_state_class = outcome_module.attr("HoldState");
   types->seat_map_class = config.attr("SeatMap");
   types->seat_section_class = config.attr("SeatSection");
   types->seat_row_class = config.attr("SeatRow");

@@ -49,6 +49,9 @@ class PythonTypes {
   py::object event_class;
   py::object config_error_class;
   py::object seat_state_class;
+  py::object hold_info_class;
+  // holdfast._outcome.HoldState, called with a value ("held", ...).
+  py::object hold_state_class;
   py::object seat_map_class;
   py::object seat_section_class;
   py::object seat_row_class;

@@ -252,19 +252,19 @@ class PySale {
 };
 
 // What this handle last learned about its hold.
-enum class HoldState : uint8_t { kHeld, kConfirmed, kReleased, kExpired, kEnded };
+enum class HandleState : uint8_t { kHeld, kConfirmed, kReleased, kExpired, kEnded };
 
-const char* HoldStateName(HoldState state) {
+const char* HandleStateName(HandleState state) {
   switch (state) {
-    case HoldState::kHeld:
+    case HandleState::kHeld:
       return "held";
-    case HoldState::kConfirmed:
+    case HandleState::kConfirmed:
       return "confirmed";
-    case HoldState::kReleased:
+    case HandleState::kReleased:
       return "released";
-    case HoldState::kExpired:
+    case HandleState::kExpired:
       return "expired";
-    case HoldState::kEnded:
+    case HandleState::kEnded:
       break;
   }
   return "ended";
@@ -279,25 +279,25 @@ struct PyHold {
   HoldId id;
   BuyerId buyer = 0;
   int64_t units = 0;  // requested by the call that returned this handle
-  HoldState state = HoldState::kHeld;
+  HandleState state = HandleState::kHeld;
   // Seat ids claimed by the call that returned this handle (hold_seats,
   // hold_best_available); empty for a general-admission hold.
   py::tuple seats = py::tuple();
 
   // Records what an operation by the hold's own buyer answered.
-  void Learn(Outcome outcome, HoldState on_ok) {
+  void Learn(Outcome outcome, HandleState on_ok) {
     switch (outcome) {
       case Outcome::kOk:
         state = on_ok;
         break;
       case Outcome::kExpired:
-        state = HoldState::kExpired;
+        state = HandleState::kExpired;
         break;
       case Outcome::kAlreadyConfirmed:
-        state = HoldState::kConfirmed;
+        state = HandleState::kConfirmed;
         break;
       case Outcome::kUnknownHold:
-        if (state == HoldState::kHeld) state = HoldState::kEnded;
+        if (state == HandleState::kHeld) state = HandleState::kEnded;
         break;
       default:
         break;
@@ -416,7 +416,7 @@ Target TargetOf(py::handle hold, py::handle buyer) {
 
 // Only an answer about the handle's own hold, to its own buyer, says
 // something about that hold.
-void LearnFrom(const PySale& sale, const Target& target, Outcome outcome, HoldState on_ok) {
+void LearnFrom(const PySale& sale, const Target& target, Outcome outcome, HandleState on_ok) {
   if (target.handle != nullptr && target.handle->sale == &sale &&
       target.buyer == target.handle->buyer) {
     target.handle->Learn(outcome, on_ok);
@@ -610,7 +610,7 @@ Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
     ReleaseGil release;
     outcome = sale.sale().Confirm(target.id, target.buyer, mode);
   }
-  LearnFrom(sale, target, outcome, HoldState::kConfirmed);
+  LearnFrom(sale, target, outcome, HandleState::kConfirmed);
   return outcome;
 }
 
@@ -620,7 +620,7 @@ Outcome DoRelease(PySale& sale, const Target& target) {
     ReleaseGil release;
     outcome = sale.sale().Release(target.id, target.buyer);
   }
-  LearnFrom(sale, target, outcome, HoldState::kReleased);
+  LearnFrom(sale, target, outcome, HandleState::kReleased);
   return outcome;
 }
 
@@ -631,7 +631,7 @@ Outcome DoExtend(PySale& sale, const Target& target, py::handle ttl_arg) {
     ReleaseGil release;
     outcome = sale.sale().Extend(target.id, target.buyer, ttl);
   }
-  LearnFrom(sale, target, outcome, HoldState::kHeld);
+  LearnFrom(sale, target, outcome, HandleState::kHeld);
   return outcome;
 }
 
@@ -695,9 +695,77 @@ py::object ToPython(const Event& event) {
                            "monotonic_ns"_a = event.monotonic_ns);
 }
 
+const char* CoreStateName(holdfast::HoldState state) {
+  switch (state) {
+    case holdfast::HoldState::kHeld:
+      return "held";
+    case holdfast::HoldState::kConfirmed:
+      return "confirmed";
+    case holdfast::HoldState::kReleased:
+      return "released";
+    case holdfast::HoldState::kExpired:
+      break;
+  }
+  return "expired";
+}
+
+// The sale's own view of one hold (Sale::Describe, then SeatsOf for a live
+// or confirmed hold with seats) as a holdfast.HoldInfo in `out`; the outcome
+// when the sale has none (kUnknownHold, kNotOwner). A handle of the hold's
+// own buyer learns an end it did not see.
+Outcome DescribeHold(const PySale& sale, const Target& target, py::object& out) {
+  HoldInfo info;
+  std::array<SeatId, kSeatsPerHoldMax> seats;
+  int seat_count = 0;
+  Outcome outcome;
+  {
+    ReleaseGil release;
+    outcome = sale.sale().Describe(target.id, target.buyer, info);
+    const bool seated =
+        info.state == holdfast::HoldState::kHeld || info.state == holdfast::HoldState::kConfirmed;
+    if (outcome == Outcome::kOk && info.seat_count > 0 && seated &&
+        sale.sale().SeatsOf(target.id, target.buyer, absl::MakeSpan(seats), seat_count) !=
+            Outcome::kOk) {
+      seat_count = 0;  // it ended in between: the description stands, without seats
+    }
+  }
+  if (outcome != Outcome::kOk) return outcome;
+  const PythonTypes& types = PythonTypes::Get();
+  py::dict lines;
+  for (int i = 0; i < info.line_count; ++i) {
+    lines[py::str(sale.sale().config().types[info.lines[i].type].name)] =
+        py::int_(info.lines[i].quantity);
+  }
+  py::tuple seat_ids(static_cast<size_t>(seat_count));
+  for (int i = 0; i < seat_count; ++i) seat_ids[static_cast<size_t>(i)] = py::int_(seats[i]);
+  const bool deadline_known = info.expires_at != absl::InfinitePast();
+  out = types.hold_info_class(
+      "hold_id"_a = target.id.value, "state"_a = types.hold_state_class(CoreStateName(info.state)),
+      "buyer"_a = info.buyer,
+      "expires_at"_a = deadline_known ? FromTime(info.expires_at) : py::object(py::none()),
+      "lines"_a = lines, "units"_a = info.units, "seats"_a = seat_ids);
+  if (target.handle != nullptr && target.handle->sale == &sale &&
+      target.buyer == target.handle->buyer && target.handle->state == HandleState::kHeld) {
+    switch (info.state) {
+      case holdfast::HoldState::kConfirmed:
+        target.handle->state = HandleState::kConfirmed;
+        break;
+      case holdfast::HoldState::kReleased:
+        target.handle->state = HandleState::kReleased;
+        break;
+      case holdfast::HoldState::kExpired:
+        target.handle->state = HandleState::kExpired;
+        break;
+      case holdfast::HoldState::kHeld:
+        break;
+    }
+  }
+  return outcome;
+}
+
 std::string HoldRepr(const PyHold& hold) {
   return absl::StrCat("<holdfast.Hold id=0x", absl::Hex(hold.id.value), " buyer=", hold.buyer,
-                      " units=", hold.units, " state=", HoldStateName(hold.state), ">");
+                      " units=", hold.units, " state=", HandleStateName(hold.state), ">");
 }
 
 void BindHold(py::module_& module) {
@@ -733,9 +801,37 @@ handle may be shared by threads.
                     "hold_best_available, the first call's for a repeated idempotency key; "
                     "() for a general-admission hold.")
       .def_property_readonly(
-          "state", [](const PyHold& h) { return HoldStateName(h.state); },
-          "What calls through this handle learned: 'held', 'confirmed', 'released', "
-          "'expired' or 'ended'.")
+          "state",
+          [](PyHold& h) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            py::object info;
+            (void)DescribeHold(*h.sale, target, info);  // learns an end it did not see
+            if (info) return py::object(info.attr("state"));
+            return PythonTypes::Get().hold_state_class(HandleStateName(h.state));
+          },
+          "Where the hold stands, a HoldState: the sale's answer (HELD, CONFIRMED, RELEASED, "
+          "EXPIRED, a dead hold included); once the sale no longer describes it, what calls "
+          "through this handle learned, or ENDED.")
+      .def_property_readonly(
+          "expires_at",
+          [](PyHold& h) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            py::object info;
+            if (DescribeHold(*h.sale, target, info) != Outcome::kOk) return py::object(py::none());
+            return py::object(info.attr("expires_at"));
+          },
+          "The deadline, a timezone-aware datetime in UTC, while the hold is live (or dead and "
+          "not yet swept); None once it ended. Extend moves it.")
+      .def(
+          "info",
+          [](PyHold& h) {
+            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            py::object info;
+            RaiseUnlessOk(DescribeHold(*h.sale, target, info), "hold_info", target);
+            return info;
+          },
+          "The sale's description of this hold, a HoldInfo (as Sale.hold_info(hold)). Raises "
+          "UnknownHold once the sale no longer describes it.")
       .def(
           "confirm",
           [](PyHold& h, py::object mode) {
@@ -789,7 +885,7 @@ handle may be shared by threads.
       .def(
           "__exit__",
           [](PyHold& h, py::object, py::object, py::object) {
-            if (h.state == HoldState::kHeld) {
+            if (h.state == HandleState::kHeld) {
               // Whatever the answer (Expired, UnknownHold, ...), the hold is
               // no longer held, which is all the exit promises.
               const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
@@ -927,6 +1023,19 @@ runs.
           HOLDFAST_BEST_AVAILABLE_ARGS,
           "As hold_best_available(), but never raises for an outcome: returns (Outcome, Hold) "
           "on Ok and (Outcome, None) otherwise.")
+      .def(
+          "hold_info",
+          [](const PySale& sale, py::handle hold, py::handle buyer) {
+            const Target target = TargetOf(hold, buyer);
+            py::object info;
+            RaiseUnlessOk(DescribeHold(sale, target, info), "hold_info", target);
+            return info;
+          },
+          "hold"_a, "buyer"_a = py::none(),
+          "One hold as its buyer may see it, a HoldInfo: state, deadline (expires_at), units by "
+          "type, seats. `hold` is a Hold (its buyer by default) or a hold id with its `buyer`. "
+          "An ended hold is described until its slot is reused for a later hold. Writes "
+          "nothing (a dead hold reads EXPIRED). Raises UnknownHold, NotOwner.")
       .def(
           "seats_of",
           [](const PySale& sale, py::handle hold, py::handle buyer) {
