@@ -1,0 +1,3 @@
+module holdfastgo
+
+go 1.19
