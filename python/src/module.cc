@@ -11,6 +11,7 @@
 #include "src/convert.h"
 #include "src/gil.h"
 #include "src/python_types.h"
+#include "src/text_signature.h"
 
 namespace py = pybind11;
 
@@ -72,4 +73,6 @@ type stubs.
 
   holdfast::python::BindClocks(module);
   holdfast::python::BindSale(module);
+  // Last: every function and method is bound now.
+  holdfast::python::AddTextSignatures(module);
 }

@@ -1,12 +1,11 @@
 """The type stubs (holdfast/_core.pyi) match the compiled module: the same
 public names, and for every function and method the same parameters (names,
-which have defaults, which are keyword-only), read from pybind11's docstring
-signatures. Also: py.typed ships, and the package's __all__ is importable."""
+which have defaults, which are keyword-only), read with inspect.signature.
+Also: py.typed ships, and the package's __all__ is importable."""
 
 import ast
 import inspect
 import pathlib
-import re
 
 import holdfast
 from holdfast import _core
@@ -28,33 +27,14 @@ def _stub_params(node: ast.FunctionDef):
     return out
 
 
-def _split_top_level(text: str):
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    if text[start:].strip():
-        parts.append(text[start:])
-    return [p.strip() for p in parts]
-
-
 def _runtime_params(name: str, func):
-    """The same list, parsed from pybind11's "name(a: T, b: T = x, *, c: T) -> R"."""
-    doc = func.__doc__ or ""
-    match = re.match(rf"{re.escape(name)}\((.*)\) -> ", doc.splitlines()[0] if doc else "")
-    assert match, f"{name}: no pybind11 signature in its docstring: {doc[:80]!r}"
-    out, keyword_only = [], False
-    for part in _split_top_level(match.group(1)):
-        if part == "*":
-            keyword_only = True
-            continue
-        param = part.split(":")[0].split("=")[0].strip()
-        out.append((param, "=" in part, keyword_only))
+    """The same list, from inspect.signature (the compiled functions carry
+    text signatures, python/src/text_signature.cc)."""
+    out = []
+    for param in inspect.signature(func).parameters.values():
+        assert param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD), name
+        has_default = param.default is not param.empty
+        out.append((param.name, has_default, param.kind is param.KEYWORD_ONLY))
     return out
 
 
