@@ -20,14 +20,15 @@ import random
 import sys
 import threading
 import time
+from typing import Counter, Dict, List, Sequence
 
 import holdfast
 
 NOON = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--tickets", type=int, default=20000, help="regular tickets on sale")
     parser.add_argument("--buyers", type=int, default=40000, help="buyers in the crowd")
     parser.add_argument("--threads", type=int, default=8, help="server threads")
@@ -39,19 +40,26 @@ def parse_args():
 class Tally:
     """What one thread saw; merged at the end (no shared counters, no locks)."""
 
-    def __init__(self):
-        self.outcomes = collections.Counter()
-        self.bought = collections.Counter()  # buyer -> units confirmed
+    def __init__(self) -> None:
+        self.outcomes: Counter[holdfast.Outcome] = collections.Counter()
+        self.bought: Counter[int] = collections.Counter()  # buyer -> units confirmed
         self.holds = 0
         self.abandoned = 0
 
 
-def serve(sale, buyers, args, tally, seed, progress):
+def serve(
+    sale: holdfast.Sale,
+    buyers: Sequence[int],
+    args: argparse.Namespace,
+    tally: Tally,
+    seed: int,
+    progress: List[int],
+) -> None:
     rng = random.Random(seed)
     for buyer in buyers:
         want = rng.randint(1, args.limit)
         # A student ticket now and then, from the shared hall quota.
-        lines = {"regular": want} if rng.random() < 0.85 else {"student": 1}
+        lines: Dict[str, int] = {"regular": want} if rng.random() < 0.85 else {"student": 1}
         for _attempt in range(3):  # F5
             outcome, hold = sale.try_hold(buyer, lines, idempotency_key=1)
             tally.outcomes[outcome] += 1
@@ -74,7 +82,7 @@ def serve(sale, buyers, args, tally, seed, progress):
         progress[0] += 1
 
 
-def main():
+def main() -> int:
     args = parse_args()
     clock = holdfast.ManualClock(NOON)
     sale = holdfast.Sale(
@@ -116,8 +124,8 @@ def main():
     clock.advance(dt.timedelta(minutes=11))  # every abandoned hold is now dead
     swept = sale.sweep()
 
-    outcomes = sum((t.outcomes for t in tallies), collections.Counter())
-    bought = sum((t.bought for t in tallies), collections.Counter())
+    outcomes: Counter[holdfast.Outcome] = sum((t.outcomes for t in tallies), collections.Counter())
+    bought: Counter[int] = sum((t.bought for t in tallies), collections.Counter())
     holds = sum(t.holds for t in tallies)
     abandoned = sum(t.abandoned for t in tallies)
     stats = sale.stats()

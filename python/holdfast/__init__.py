@@ -15,7 +15,7 @@ GIL, so Python threads hold and confirm in parallel.
         ...
     hold.confirm()
 
-    outcome, hold = sale.try_hold(8, "regular")   # no exceptions, for hot loops
+    outcome, hold = sale.try_hold(8, "regular")   # a HoldAttempt: no exceptions, hot loops
 
 Reserved seating: give the sale a seat_map (parse_seat_map's text format)
 and hold seats by id or label, or the best ones available:
@@ -68,6 +68,7 @@ from holdfast._outcome import (
 from holdfast._records import (
     BuyerCounts,
     Event,
+    HoldAttempt,
     HoldInfo,
     SaleStats,
     SeatState,
@@ -135,6 +136,7 @@ __all__ = [
     "HOLDS_MAX",
     "HOLD_LIFETIME_MAX",
     "Hold",
+    "HoldAttempt",
     "HoldInfo",
     "HoldState",
     "HoldTableFull",

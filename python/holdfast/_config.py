@@ -200,7 +200,8 @@ def _quota(quota: Any, type_index: Mapping[str, int]) -> Quota:
                 raise _no_type_named(f"quota {quota.name!r}", member, type_index)
             member = type_index[member]
         members.append(member)
-    return dataclasses.replace(quota, types=tuple(members))
+    normalized: Quota = dataclasses.replace(quota, types=tuple(members))
+    return normalized
 
 
 def _cycle(cycle: Any) -> Cycle:

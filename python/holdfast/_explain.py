@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-from typing import Any, Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from holdfast._config import SaleConfig, SeatMap, SeatSection
 from holdfast._outcome import InvalidArgument, UnknownName
@@ -130,15 +130,20 @@ def _reread(values: Any) -> List[Any]:
     return list(values)
 
 
+def _pair(item: Any) -> Tuple[Any, Any]:
+    first, second = item  # the core took it as a pair, so it unpacks as one
+    return (first, second)
+
+
 def _line_items(lines: Any, quantity: Any) -> List[Tuple[Any, Any]]:
     if isinstance(lines, (int, str)):
         return [(lines, 1 if quantity is None else quantity)]
     if isinstance(lines, dict) or hasattr(lines, "items"):
-        return [tuple(item) for item in _reread(lines.items())]
-    return [tuple(item) for item in _reread(lines)]
+        return [_pair(item) for item in _reread(lines.items())]
+    return [_pair(item) for item in _reread(lines)]
 
 
-def _type_rule(config: SaleConfig, ref: Any, what: str, context: dict) -> Optional[str]:
+def _type_rule(config: SaleConfig, ref: Any, what: str, context: Dict[str, Any]) -> Optional[str]:
     """None when `ref` names a type of the sale; raises _Unknown for a name."""
     count = len(config.types)
     if isinstance(ref, str):
@@ -152,7 +157,7 @@ def _type_rule(config: SaleConfig, ref: Any, what: str, context: dict) -> Option
 
 
 def _lines_rule(
-    config: SaleConfig, lines: Any, quantity: Any, context: dict, extra_units: int = 0,
+    config: SaleConfig, lines: Any, quantity: Any, context: Dict[str, Any], extra_units: int = 0,
     extra_what: str = "",
 ) -> Optional[str]:
     from holdfast import _core
@@ -181,7 +186,7 @@ def _lines_rule(
     return None
 
 
-def _raise(rule: Optional[str], operation: str, context: dict) -> InvalidArgument:
+def _raise(rule: Optional[str], operation: str, context: Dict[str, Any]) -> InvalidArgument:
     if rule is None:  # the core saw something these checks do not
         rule = f"{operation}: the core refused the arguments (INVALID_ARGUMENT)"
     return InvalidArgument(rule, **context)
@@ -227,7 +232,7 @@ def hold(
     return _raise(rule or _options_rule(config, buyer, ttl, key), "hold", context)
 
 
-def _seat_ids(sale: Any, config: SaleConfig, seats: Any, context: dict) -> List[int]:
+def _seat_ids(sale: Any, config: SaleConfig, seats: Any, context: Dict[str, Any]) -> List[int]:
     refs = [seats] if isinstance(seats, (int, str)) else _reread(seats)
     out = []
     for ref in refs:

@@ -158,7 +158,7 @@ class HoldfastError(Exception):
     _extra_attributes: ClassVar[Tuple[str, ...]] = ()
     """Keyword attributes a subclass adds (SeatTaken's taken_seat, ...)."""
 
-    def __reduce__(self):  # keeps the keyword attributes through pickle
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:  # keeps the keyword attributes
         extra = {name: getattr(self, name) for name in self._extra_attributes}
         return (
             _rebuild_error,
@@ -166,7 +166,14 @@ class HoldfastError(Exception):
         )
 
 
-def _rebuild_error(cls, message, operation, buyer, hold_id, extra=None):
+def _rebuild_error(
+    cls: Type[HoldfastError],
+    message: str,
+    operation: str,
+    buyer: Optional[int],
+    hold_id: Optional[int],
+    extra: Optional[Dict[str, Any]] = None,
+) -> HoldfastError:
     return cls(message, operation=operation, buyer=buyer, hold_id=hold_id, **(extra or {}))
 
 

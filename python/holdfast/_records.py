@@ -2,16 +2,20 @@
 states.
 
 Frozen dataclasses, so they compare by value, print readably and can't be
-changed by mistake. The compiled module builds them by keyword.
+changed by mistake. The compiled module builds them by keyword. HoldAttempt,
+what the try_* hold forms return, is a frozen pair instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Mapping, NamedTuple, Optional, Tuple
 
 from holdfast._outcome import EventKind, HoldState, Outcome, SeatStatus
+
+if TYPE_CHECKING:  # the compiled module imports this one first
+    from holdfast._core import Hold
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,3 +114,54 @@ class HoldInfo:
     """All lines together."""
     seats: Tuple[int, ...] = ()
     """Seat ids of a live or confirmed hold; () otherwise."""
+
+
+class _HoldPair(NamedTuple):
+    """The items of a HoldAttempt."""
+
+    outcome: Outcome
+    """OK, or why nothing was held."""
+    hold: Optional[Hold]
+    """The Hold on OK, else None."""
+
+
+class HoldAttempt(_HoldPair):
+    """What every try_* hold form answers (Sale.try_hold, try_hold_seats,
+    try_hold_best_available): the pair (outcome, hold), so
+
+        outcome, hold = sale.try_hold(8, "regular")
+
+    unpacks it, with `taken_seat` as an attribute. True when the outcome is
+    OK; immutable; compares as the pair.
+    """
+
+    # Not a tuple item, so that every try_* form unpacks the same pair: set
+    # only on a SEAT_TAKEN answer, and None (this class default) otherwise.
+    taken_seat: Optional[int] = None
+    """With SEAT_TAKEN, the id of a seat found taken; else None."""
+
+    def __new__(
+        cls, outcome: Outcome, hold: Optional[Hold] = None, taken_seat: Optional[int] = None
+    ) -> HoldAttempt:
+        attempt = super().__new__(cls, outcome, hold)
+        if taken_seat is not None:
+            object.__setattr__(attempt, "taken_seat", taken_seat)
+        return attempt
+
+    @property
+    def ok(self) -> bool:
+        """Whether the outcome is OK (a hold came back)."""
+        return self.outcome is Outcome.OK
+
+    def __bool__(self) -> bool:
+        return self.outcome is Outcome.OK
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"HoldAttempt is immutable: can't set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"HoldAttempt is immutable: can't delete {name}")
+
+    def __repr__(self) -> str:
+        seat = "" if self.taken_seat is None else f", taken_seat={self.taken_seat}"
+        return f"HoldAttempt(outcome={self.outcome!r}, hold={self.hold!r}{seat})"

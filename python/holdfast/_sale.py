@@ -6,17 +6,18 @@ Every method but __init__, config and __repr__ is the compiled one
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Iterable, Optional, Tuple, Union
 
 from holdfast import _core
 from holdfast import _explain
-from holdfast._config import SaleConfig, make_config
+from holdfast._config import Cycle, Quota, SaleConfig, SeatMap, Seconds, TypesArg, make_config
 
 
 class Sale(_core.Sale):
     """One event's stock, sold with lock-free holds (the C++ holdfast::Sale).
 
-    Build it from keyword fields or a SaleConfig (keywords override it):
+    Build it from keyword fields or a SaleConfig (keywords override it; a
+    keyword left None keeps the config's value, or the default):
 
         sale = holdfast.Sale(
             types={"regular": 300, "student": 50},
@@ -35,8 +36,45 @@ class Sale(_core.Sale):
     clock alive.
     """
 
-    def __init__(self, config: Optional[SaleConfig] = None, /, **fields: Any) -> None:
-        normalized = make_config(config, **fields)
+    def __init__(
+        self,
+        config: Optional[SaleConfig] = None,
+        /,
+        *,
+        types: Optional[TypesArg] = None,
+        quotas: Optional[Iterable[Union[Quota, Tuple[Any, ...]]]] = None,
+        cycles: Optional[Iterable[Union[Cycle, Tuple[Any, ...]]]] = None,
+        per_buyer_units_max: Optional[int] = None,
+        per_buyer_holds_max: Optional[int] = None,
+        units_per_hold_max: Optional[int] = None,
+        hold_ttl_default: Optional[Seconds] = None,
+        hold_lifetime_max: Optional[Seconds] = None,
+        holds_max: Optional[int] = None,
+        buyers_max: Optional[int] = None,
+        idempotency_keys_max: Optional[int] = None,
+        events_max: Optional[int] = None,
+        clock: Optional[_core.Clock] = None,
+        seat_map: Union[SeatMap, str, None] = None,
+    ) -> None:
+        # Every SaleConfig field is a keyword (typed for mypy); None keeps the
+        # config's value, or the default.
+        given = {
+            "types": types,
+            "quotas": quotas,
+            "cycles": cycles,
+            "per_buyer_units_max": per_buyer_units_max,
+            "per_buyer_holds_max": per_buyer_holds_max,
+            "units_per_hold_max": units_per_hold_max,
+            "hold_ttl_default": hold_ttl_default,
+            "hold_lifetime_max": hold_lifetime_max,
+            "holds_max": holds_max,
+            "buyers_max": buyers_max,
+            "idempotency_keys_max": idempotency_keys_max,
+            "events_max": events_max,
+            "clock": clock,
+            "seat_map": seat_map,
+        }
+        normalized = make_config(config, **{k: v for k, v in given.items() if v is not None})
         super().__init__(normalized, normalized.clock)
         self._config = normalized
 

@@ -38,6 +38,7 @@ void PythonTypes::Load() {
   types->config_error_class = outcome_module.attr("ConfigError");
   types->seat_state_class = records.attr("SeatState");
   types->hold_info_class = records.attr("HoldInfo");
+  types->hold_attempt_class = records.attr("HoldAttempt");
   types->hold_state_class = outcome_module.attr("HoldState");
   types->seat_map_class = config.attr("SeatMap");
   types->seat_section_class = config.attr("SeatSection");
@@ -68,6 +69,26 @@ void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
                                      "hold_id"_a = hold_id);
   PyErr_SetObject(types.exception(outcome).ptr(), error.ptr());
   throw py::error_already_set();
+}
+
+py::object MakeHoldAttempt(Outcome outcome, const py::object& hold, SeatId taken_seat) {
+  const PythonTypes& types = PythonTypes::Get();
+  // tuple.__new__(HoldAttempt, (outcome, hold)): copies the items into an
+  // instance of the subclass, as HoldAttempt's own __new__ would.
+  const py::tuple args = py::make_tuple(py::make_tuple(types.outcome(outcome), hold));
+  auto* cls = reinterpret_cast<PyTypeObject*>(types.hold_attempt_class.ptr());
+  py::object attempt =
+      py::reinterpret_steal<py::object>(PyTuple_Type.tp_new(cls, args.ptr(), nullptr));
+  if (!attempt) throw py::error_already_set();
+  if (taken_seat != kNoSeat) {
+    // HoldAttempt is frozen: its __setattr__ refuses, so set the instance
+    // attribute (the class's default is None) the way object.__setattr__ does.
+    const py::int_ seat(taken_seat);
+    if (PyObject_GenericSetAttr(attempt.ptr(), py::str("taken_seat").ptr(), seat.ptr()) != 0) {
+      throw py::error_already_set();
+    }
+  }
+  return attempt;
 }
 
 void RaiseError(const py::object& error) {

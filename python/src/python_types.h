@@ -50,6 +50,8 @@ class PythonTypes {
   py::object config_error_class;
   py::object seat_state_class;
   py::object hold_info_class;
+  // holdfast._records.HoldAttempt, what the try_* hold forms return.
+  py::object hold_attempt_class;
   // holdfast._outcome.HoldState, called with a value ("held", ...).
   py::object hold_state_class;
   py::object seat_map_class;
@@ -78,6 +80,11 @@ struct RaiseContext {
 // outcome, the operation, the buyer and the hold id (and SeatTaken its
 // taken_seat).
 [[noreturn]] void RaiseOutcome(Outcome outcome, const RaiseContext& context);
+
+// A holdfast.HoldAttempt: the pair (outcome, hold) (`hold` a Hold or None)
+// with `taken_seat` (a seat id or None) as an attribute. Built without
+// running the class's Python __new__: try_* is the hot-path form.
+py::object MakeHoldAttempt(Outcome outcome, const py::object& hold, SeatId taken_seat);
 
 // Raises `error`, an exception instance (e.g. one holdfast._explain built).
 [[noreturn]] void RaiseError(const py::object& error);

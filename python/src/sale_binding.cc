@@ -392,12 +392,41 @@ void ParseLines(const PySale& sale, py::handle lines, py::handle quantity, Lines
 }
 
 // The hold a confirm/release/extend call names: a Hold handle (its buyer by
-// default) or a raw id with a buyer.
+// default) or a raw id (an int, or its decimal string, Hold.id_str) with a
+// buyer. `malformed` holds a string that is no id, which the calls answer
+// with kInvalidArgument without asking the core.
 struct Target {
   PyHold* handle = nullptr;
   HoldId id;
   BuyerId buyer = 0;
+  py::object malformed;
 };
+
+// A handle's own hold, as its own buyer.
+Target TargetOf(PyHold& hold) {
+  return {.handle = &hold, .id = hold.id, .buyer = hold.buyer, .malformed = py::object()};
+}
+
+// A hold id from its decimal string: 1 to 20 digits, below 2**64, nothing
+// else (no sign, no spaces). False if `text` is no id.
+bool ParseHoldId(py::handle text, uint64_t& out) {
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+  if (data == nullptr) {
+    PyErr_Clear();  // a lone surrogate: not an id
+    return false;
+  }
+  if (size < 1 || size > 20) return false;
+  uint64_t value = 0;
+  for (Py_ssize_t i = 0; i < size; ++i) {
+    if (data[i] < '0' || data[i] > '9') return false;
+    const auto digit = static_cast<uint64_t>(data[i] - '0');
+    if (value > (std::numeric_limits<uint64_t>::max() - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  out = value;
+  return true;
+}
 
 Target TargetOf(py::handle hold, py::handle buyer) {
   Target target;
@@ -407,10 +436,19 @@ Target TargetOf(py::handle hold, py::handle buyer) {
     target.buyer = buyer.is_none() ? target.handle->buyer : ToUint64(buyer, "buyer");
     return target;
   }
-  if (!PyLong_Check(hold.ptr())) throw py::type_error("hold: expected a Hold or a hold id (int)");
+  const bool is_str = PyUnicode_Check(hold.ptr());
+  if (!PyLong_Check(hold.ptr()) && !is_str) {
+    throw py::type_error("hold: expected a Hold, a hold id (int) or its id_str (str)");
+  }
   if (buyer.is_none()) throw py::type_error("buyer: required when the hold is given as an id");
-  target.id = HoldId{ToUint64(hold, "hold")};
   target.buyer = ToUint64(buyer, "buyer");
+  if (!is_str) {
+    target.id = HoldId{ToUint64(hold, "hold")};
+  } else if (uint64_t id = 0; ParseHoldId(hold, id)) {
+    target.id = HoldId{id};
+  } else {
+    target.malformed = py::reinterpret_borrow<py::object>(hold);
+  }
   return target;
 }
 
@@ -606,6 +644,7 @@ HoldCall DoHoldBestAvailable(py::handle self, py::handle buyer_arg, py::handle c
 
 Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
   Outcome outcome;
+  if (target.malformed) return Outcome::kInvalidArgument;
   {
     ReleaseGil release;
     outcome = sale.sale().Confirm(target.id, target.buyer, mode);
@@ -616,6 +655,7 @@ Outcome DoConfirm(PySale& sale, const Target& target, ConfirmMode mode) {
 
 Outcome DoRelease(PySale& sale, const Target& target) {
   Outcome outcome;
+  if (target.malformed) return Outcome::kInvalidArgument;
   {
     ReleaseGil release;
     outcome = sale.sale().Release(target.id, target.buyer);
@@ -626,6 +666,7 @@ Outcome DoRelease(PySale& sale, const Target& target) {
 
 Outcome DoExtend(PySale& sale, const Target& target, py::handle ttl_arg) {
   const absl::Duration ttl = ToDuration(ttl_arg, "ttl");
+  if (target.malformed) return Outcome::kInvalidArgument;
   Outcome outcome;
   {
     ReleaseGil release;
@@ -635,7 +676,19 @@ Outcome DoExtend(PySale& sale, const Target& target, py::handle ttl_arg) {
   return outcome;
 }
 
+// Raises InvalidArgument for a hold given as a string that is no hold id.
+void RaiseIfMalformed(const Target& target, const char* operation) {
+  if (!target.malformed) return;
+  const PythonTypes& types = PythonTypes::Get();
+  RaiseError(types.exception(Outcome::kInvalidArgument)(
+      absl::StrCat("hold=", std::string(py::repr(target.malformed)),
+                   " is not a hold id: expected Hold.id (an int) or Hold.id_str (its decimal "
+                   "digits, below 2**64)"),
+      "operation"_a = operation, "buyer"_a = target.buyer));
+}
+
 void RaiseUnlessOk(Outcome outcome, const char* operation, const Target& target) {
+  RaiseIfMalformed(target, operation);
   if (outcome != Outcome::kOk) {
     RaiseOutcome(outcome, {.operation = operation, .buyer = target.buyer, .hold = target.id});
   }
@@ -654,6 +707,7 @@ template <typename Explain>
 void RaiseExtendUnlessOk(const PySale& sale, Outcome outcome, const Target& target,
                          py::handle ttl) {
   if (outcome == Outcome::kOk) return;
+  RaiseIfMalformed(target, "extend");
   RaiseExplained(outcome, {.operation = "extend", .buyer = target.buyer, .hold = target.id}, [&] {
     return PythonTypes::Get().explain.attr("extend")(sale.config(), ttl, target.buyer,
                                                      target.id.value);
@@ -714,6 +768,7 @@ const char* CoreStateName(holdfast::HoldState state) {
 // when the sale has none (kUnknownHold, kNotOwner). A handle of the hold's
 // own buyer learns an end it did not see.
 Outcome DescribeHold(const PySale& sale, const Target& target, py::object& out) {
+  if (target.malformed) return Outcome::kInvalidArgument;
   HoldInfo info;
   std::array<SeatId, kSeatsPerHoldMax> seats;
   int seat_count = 0;
@@ -789,7 +844,14 @@ handle may be shared by threads.
 )doc")
       .def_property_readonly(
           "id", [](const PyHold& h) { return h.id.value; },
-          "The hold's id (an int): can be stored and passed to Sale.confirm(id, buyer) later.")
+          "The hold's id (an int below 2**64): can be stored and passed to "
+          "Sale.confirm(id, buyer) later. Ids exceed 2**53, so a JSON number loses digits in "
+          "a browser (JavaScript numbers are doubles): send id_str instead.")
+      .def_property_readonly(
+          "id_str", [](const PyHold& h) { return absl::StrCat(h.id.value); },
+          "The hold's id as a decimal string, e.g. '18446744069414584321': exact in JSON and "
+          "JavaScript. Sale.confirm, release, extend, hold_info and seats_of (and their try_* "
+          "forms) take it wherever they take the int id.")
       .def_readonly("buyer", &PyHold::buyer, "The buyer who holds it.")
       .def_readonly("units", &PyHold::units,
                     "Units requested by the call that returned this handle (for an idempotent "
@@ -803,7 +865,7 @@ handle may be shared by threads.
       .def_property_readonly(
           "state",
           [](PyHold& h) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             py::object info;
             (void)DescribeHold(*h.sale, target, info);  // learns an end it did not see
             if (info) return py::object(info.attr("state"));
@@ -815,7 +877,7 @@ handle may be shared by threads.
       .def_property_readonly(
           "expires_at",
           [](PyHold& h) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             py::object info;
             if (DescribeHold(*h.sale, target, info) != Outcome::kOk) return py::object(py::none());
             return py::object(info.attr("expires_at"));
@@ -825,7 +887,7 @@ handle may be shared by threads.
       .def(
           "info",
           [](PyHold& h) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             py::object info;
             RaiseUnlessOk(DescribeHold(*h.sale, target, info), "hold_info", target);
             return info;
@@ -835,7 +897,7 @@ handle may be shared by threads.
       .def(
           "confirm",
           [](PyHold& h, py::object mode) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             RaiseUnlessOk(DoConfirm(*h.sale, target, ModeOf(mode)), "confirm", target);
           },
           "mode"_a = 0,
@@ -845,14 +907,14 @@ handle may be shared by threads.
       .def(
           "try_confirm",
           [](PyHold& h, py::object mode) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             return PythonTypes::Get().outcome(DoConfirm(*h.sale, target, ModeOf(mode)));
           },
           "mode"_a = 0, "As confirm(), but returns the Outcome instead of raising.")
       .def(
           "release",
           [](PyHold& h) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             RaiseUnlessOk(DoRelease(*h.sale, target), "release", target);
           },
           "Ends the hold early and returns its units. Raises Expired, AlreadyConfirmed, "
@@ -860,14 +922,14 @@ handle may be shared by threads.
       .def(
           "try_release",
           [](PyHold& h) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             return PythonTypes::Get().outcome(DoRelease(*h.sale, target));
           },
           "As release(), but returns the Outcome instead of raising.")
       .def(
           "extend",
           [](PyHold& h, py::object ttl) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             RaiseExtendUnlessOk(*h.sale, DoExtend(*h.sale, target, ttl), target, ttl);
           },
           "ttl"_a,
@@ -876,7 +938,7 @@ handle may be shared by threads.
       .def(
           "try_extend",
           [](PyHold& h, py::object ttl) {
-            const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+            const Target target = TargetOf(h);
             return PythonTypes::Get().outcome(DoExtend(*h.sale, target, ttl));
           },
           "ttl"_a, "As extend(), but returns the Outcome instead of raising.")
@@ -888,7 +950,7 @@ handle may be shared by threads.
             if (h.state == HandleState::kHeld) {
               // Whatever the answer (Expired, UnknownHold, ...), the hold is
               // no longer held, which is all the exit promises.
-              const Target target{.handle = &h, .id = h.id, .buyer = h.buyer};
+              const Target target = TargetOf(h);
               (void)DoRelease(*h.sale, target);
             }
             return false;
@@ -964,15 +1026,12 @@ the GIL while it runs.
           [](py::handle self, py::handle buyer, py::handle seats, py::handle lines, py::handle ttl,
              py::handle key) {
             SeatHoldCall call = DoHoldSeats(self, buyer, seats, lines, ttl, key);
-            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold,
-                                  call.taken_seat == kNoSeat
-                                      ? py::object(py::none())
-                                      : py::object(py::int_(call.taken_seat)));
+            return MakeHoldAttempt(call.outcome, call.hold, call.taken_seat);
           },
           HOLDFAST_SEAT_HOLD_ARGS,
-          "As hold_seats(), but never raises for an outcome: returns (Outcome, Hold, None) on "
-          "Ok and (Outcome, None, taken_seat) otherwise; taken_seat is the seat id found "
-          "taken with SEAT_TAKEN, else None.")
+          "As hold_seats(), but never raises for an outcome: returns a HoldAttempt, the pair "
+          "(outcome, hold) with hold a Hold on Ok and None otherwise; its taken_seat is the "
+          "seat id found taken with SEAT_TAKEN, else None.")
       .def(
           "hold_best_available",
           [](py::handle self, py::handle buyer, py::handle count, py::handle sections,
@@ -1018,11 +1077,11 @@ runs.
             HoldCall call =
                 DoHoldBestAvailable(self, buyer, count, sections, avoid_orphans, allow_split,
                                     accessible_only, allow_restricted, ttl, key);
-            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold);
+            return MakeHoldAttempt(call.outcome, call.hold, kNoSeat);
           },
           HOLDFAST_BEST_AVAILABLE_ARGS,
-          "As hold_best_available(), but never raises for an outcome: returns (Outcome, Hold) "
-          "on Ok and (Outcome, None) otherwise.")
+          "As hold_best_available(), but never raises for an outcome: returns a HoldAttempt, "
+          "the pair (outcome, hold) with hold a Hold on Ok and None otherwise.")
       .def(
           "hold_info",
           [](const PySale& sale, py::handle hold, py::handle buyer) {
@@ -1033,7 +1092,8 @@ runs.
           },
           "hold"_a, "buyer"_a = py::none(),
           "One hold as its buyer may see it, a HoldInfo: state, deadline (expires_at), units by "
-          "type, seats. `hold` is a Hold (its buyer by default) or a hold id with its `buyer`. "
+          "type, seats. `hold` is a Hold (its buyer by default) or a hold id (an int, or its "
+          "id_str) with its `buyer`. "
           "An ended hold is described until its slot is reused for a later hold. Writes "
           "nothing (a dead hold reads EXPIRED). Raises UnknownHold, NotOwner.")
       .def(
@@ -1042,6 +1102,7 @@ runs.
             const Target target = TargetOf(hold, buyer);
             std::array<SeatId, kSeatsPerHoldMax> seats;
             int count = 0;
+            RaiseIfMalformed(target, "seats_of");
             Outcome outcome;
             {
               ReleaseGil release;
@@ -1054,7 +1115,7 @@ runs.
           },
           "hold"_a, "buyer"_a = py::none(),
           "The seat ids (a tuple) of a live or confirmed hold: a Hold (its buyer by default) "
-          "or a hold id with its `buyer`. Raises UnknownHold, NotOwner.")
+          "or a hold id (an int, or its id_str) with its `buyer`. Raises UnknownHold, NotOwner.")
       .def(
           "seat",
           [](const PySale& sale, py::handle seat_arg) {
@@ -1191,12 +1252,12 @@ KeyError). Releases the GIL while it runs.
           [](py::handle self, py::handle buyer, py::handle lines, py::handle quantity,
              py::handle ttl, py::handle key) {
             HoldCall call = DoHold(self, buyer, lines, quantity, ttl, key);
-            return py::make_tuple(PythonTypes::Get().outcome(call.outcome), call.hold);
+            return MakeHoldAttempt(call.outcome, call.hold, kNoSeat);
           },
           HOLDFAST_HOLD_ARGS,
-          "As hold(), but never raises for an outcome: returns (Outcome, Hold) on Ok and "
-          "(Outcome, None) otherwise (INVALID_ARGUMENT also for an unknown type name). For "
-          "hot loops: it builds no message.")
+          "As hold(), but never raises for an outcome: returns a HoldAttempt, the pair "
+          "(outcome, hold) with hold a Hold on Ok and None otherwise (INVALID_ARGUMENT also "
+          "for an unknown type name); true when Ok. For hot loops: it builds no message.")
       .def(
           "confirm",
           [](PySale& sale, py::handle hold, py::handle buyer, py::handle mode) {
@@ -1205,8 +1266,10 @@ KeyError). Releases the GIL while it runs.
           },
           "hold"_a, "buyer"_a = py::none(), py::kw_only(), "mode"_a = 0, R"doc(
 Turns a live hold into a sale. `hold` is a Hold (its buyer by default) or a
-hold id with its `buyer`. Ok also for a hold this buyer already confirmed,
-unless mode=ConfirmMode.REPORT_ALREADY_CONFIRMED. Raises Expired (even if no
+hold id (an int, or its id_str) with its `buyer`; a string that is no
+id raises InvalidArgument (try_confirm: INVALID_ARGUMENT). Ok also for a
+hold this buyer already confirmed, unless
+mode=ConfirmMode.REPORT_ALREADY_CONFIRMED. Raises Expired (even if no
 sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
 )doc")
       .def(
@@ -1223,8 +1286,8 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
             RaiseUnlessOk(DoRelease(sale, target), "release", target);
           },
           "hold"_a, "buyer"_a = py::none(),
-          "Ends a live hold early and returns its units. Raises Expired, AlreadyConfirmed, "
-          "UnknownHold, NotOwner.")
+          "Ends a live hold early and returns its units. `hold` as for confirm(). Raises "
+          "Expired, AlreadyConfirmed, UnknownHold, NotOwner.")
       .def(
           "try_release",
           [](PySale& sale, py::handle hold, py::handle buyer) {

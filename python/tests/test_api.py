@@ -90,8 +90,10 @@ def test_bad_config_names_the_field(fields, message):
 
 
 def test_config_type_errors():
-    with pytest.raises(TypeError, match="unknown SaleConfig fields"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tickets'"):
         holdfast.Sale(types={"a": 1}, tickets=3)
+    with pytest.raises(TypeError, match="unknown SaleConfig fields: tickets"):
+        holdfast.validate_config(types={"a": 1}, tickets=3)
     with pytest.raises(ValueError, match="naive datetime"):
         holdfast.Sale(types={"a": 1}, cycles=[holdfast.Cycle("c", dt.datetime(2026, 1, 1), None, 1)])
     with pytest.raises(TypeError, match="hold_ttl_default"):

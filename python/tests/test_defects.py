@@ -183,7 +183,7 @@ def test_hold_seats_repeat_lists_the_holds_real_seats(clock):
     assert again.seats == (0, 1)
     assert again.seats == sale.seats_of(again)
     # units stays what this call asked for (Hold.units says so for a repeat).
-    outcome, same, taken = sale.try_hold_seats(7, [8], idempotency_key=42)
+    outcome, same = sale.try_hold_seats(7, [8], idempotency_key=42)
     assert outcome is holdfast.Outcome.OK and same.id == first.id
     assert same.seats == (0, 1)
     # The seats named by the repeats were never claimed.

@@ -148,7 +148,8 @@ def test_unknown_seat_and_section_names_raise(hall):
         hall.hold_seats(1, ["Stalls C-1"])
     with pytest.raises(holdfast.UnknownName, match="'Balcony'.*'Stalls'"):
         hall.hold_best_available(1, 2, sections="Balcony")
-    assert hall.try_hold_seats(1, ["typo"]) == (Outcome.INVALID_ARGUMENT, None, None)
+    attempt = hall.try_hold_seats(1, ["typo"])
+    assert attempt == (Outcome.INVALID_ARGUMENT, None) and attempt.taken_seat is None
     assert hall.find_seat("typo") is None  # a question, not a lookup: answers None
 
 

@@ -51,8 +51,9 @@ def test_hold_seats_all_or_nothing(hall):
     assert hall.snapshot_seats() == before
     for seat in (0, 1, 4):
         assert hall.seat(seat).status == holdfast.SeatStatus.FREE
-    outcome, hold, taken = hall.try_hold_seats(2, [3])
-    assert (outcome, hold, taken) == (holdfast.Outcome.SEAT_TAKEN, None, 3)
+    attempt = hall.try_hold_seats(2, [3])
+    assert attempt == (holdfast.Outcome.SEAT_TAKEN, None)
+    assert attempt.taken_seat == 3 and not attempt
     with pytest.raises(holdfast.InvalidArgument):
         hall.hold_seats(2, [5, 5])
 
@@ -133,7 +134,7 @@ def test_four_threads_never_sell_a_seat_twice():
                 )
             else:
                 seats = [(attempt * 3 + index) % 20, (attempt * 3 + index + 1) % 20]
-                outcome, hold, _ = sale.try_hold_seats(index * 1000 + attempt, seats)
+                outcome, hold = sale.try_hold_seats(index * 1000 + attempt, seats)
             if hold is not None and hold.try_confirm() == holdfast.Outcome.OK:
                 sold[index].extend(hold.seats)
 
