@@ -38,6 +38,11 @@ absl::Time ManualClock::WallNow() const {
   return absl::FromUnixNanos(wall_ns_since_epoch_.load(std::memory_order_relaxed));
 }
 
+uint64_t ManualClock::WallSteps() const {
+  // Acquire pairs with SetWall's release increment (see wall_steps_).
+  return wall_steps_.load(std::memory_order_acquire);
+}
+
 namespace {
 
 // `reading` + `ns` (ns > 0), saturated at kManualClockNanosMax. Relaxed: each
@@ -67,6 +72,8 @@ void ManualClock::SetWall(absl::Time wall) {
   // absl::ToUnixNanos saturates, which is the clamp clock.h promises.
   // Relaxed: one word, no other data.
   wall_ns_since_epoch_.store(absl::ToUnixNanos(wall), std::memory_order_relaxed);
+  // Release: the new wall time is readable by whoever sees this step.
+  wall_steps_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace holdfast

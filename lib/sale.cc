@@ -168,6 +168,19 @@ TypeUnits SaleCore::LineTypeUnits(PackedLine line) const {
   return TypeUnits{seats_->TypeOfWord(UnpackSeatRun(line).word), LineUnits(line)};
 }
 
+Outcome SaleCore::CycleAt(int64_t now_ns, int& cycle) {
+  // The open cycle a Hold a moment ago found, while the monotonic clock says
+  // no boundary has come and the wall clock has not been stepped (see
+  // CycleWindows::CachedOpen): no wall-clock read (issue 11).
+  const uint64_t steps = clock_->WallSteps();
+  if (cycles_.CachedOpen(now_ns, steps, cycle)) return Outcome::kOk;
+  const absl::Time wall = clock_->WallNow();
+  const CycleWindows::Position at = cycles_.Enter(wall);
+  cycles_.Remember(at, wall, now_ns, steps);
+  cycle = at.open ? at.index : -1;
+  return cycles_.OutcomeAt(at);
+}
+
 Outcome SaleCore::CycleFor(absl::Time wall, int& cycle) {
   const CycleWindows::Position at = cycles_.Enter(wall);
   cycle = at.open ? at.index : -1;
@@ -248,9 +261,7 @@ HoldResult SaleCore::HoldPlanned(BuyerId buyer, HoldPlan& plan, uint64_t key) {
   // The window first: a crowd pressing F5 before noon takes no buyer entries.
   // A sale without cycles never reads the wall clock.
   if (!config_.cycles.empty()) {
-    if (Outcome o = CycleFor(clock_->WallNow(), plan.cycle); o != Outcome::kOk) {
-      return {Count(o), {}};
-    }
+    if (Outcome o = CycleAt(now_ns, plan.cycle); o != Outcome::kOk) return {Count(o), {}};
   }
   BuyerEntry* entry = buyers_.FindOrInsert(buyer);
   if (entry == nullptr) return {Count(Outcome::kBuyerTableFull), {}};

@@ -46,6 +46,7 @@ HoldResult HoldOne(Sale& sale, BuyerId buyer, HoldOptions options = {}) {
 }
 
 // A wall clock whose every reading is 1 ns later than the one before, as a real clock's are.
+// SetWall counts its steps (WallSteps), so a sale reads the wall clock again after each.
 class TickingClock : public Clock {
  public:
   explicit TickingClock(absl::Time wall) : wall_(wall) {}
@@ -54,10 +55,15 @@ class TickingClock : public Clock {
     wall_ += absl::Nanoseconds(1);
     return wall_;
   }
-  void SetWall(absl::Time wall) { wall_ = wall; }
+  uint64_t WallSteps() const override { return steps_; }
+  void SetWall(absl::Time wall) {
+    wall_ = wall;
+    ++steps_;
+  }
 
  private:
   mutable absl::Time wall_;
+  uint64_t steps_ = 0;
 };
 
 SaleConfig TwoCycles(Clock* clock) {

@@ -187,6 +187,58 @@ TEST(CycleWindowsTest, GiveReturnsToTheCycleOrRollsOn) {
   EXPECT_EQ(dropping.counter(1).Load(), 5);
 }
 
+// The open-cycle cache (CachedOpen/Remember): an open position is answered until the next
+// boundary as the monotonic clock measures the way there, at most kCacheWindow, and only while
+// the clock's step count is the one it was read with; a closed position is never cached.
+TEST(CycleWindowsTest, CacheAnswersAnOpenCycleUntilTheNextBoundary) {
+  const std::vector<CycleConfig> cycles = ThreeCycles(false);  // c1 [300, 400), c2 [400, 500)
+  CycleWindows windows(cycles);
+  int cycle = -7;
+  EXPECT_FALSE(windows.CachedOpen(0, 0, cycle));  // nothing remembered yet
+  const int64_t ms = 1'000'000;
+  // At wall 399.9995 s (0.5 ms before c1 closes and c2 opens), monotonic 10 ms.
+  const absl::Time wall = At(400) - absl::Microseconds(500);
+  CycleWindows::Position at = windows.Enter(wall);
+  ASSERT_TRUE(at.open);
+  windows.Remember(at, wall, 10 * ms, 3);
+  EXPECT_TRUE(windows.CachedOpen(10 * ms, 3, cycle));
+  EXPECT_EQ(cycle, 1);
+  // Up to the boundary (ending early by less than the word's 4.096 us unit), never at it.
+  EXPECT_TRUE(windows.CachedOpen(10 * ms + 490'000, 3, cycle));
+  EXPECT_FALSE(windows.CachedOpen(10 * ms + 500'000, 3, cycle));
+  // A step of the wall clock since: not answered.
+  EXPECT_FALSE(windows.CachedOpen(10 * ms, 4, cycle));
+  // Far from a boundary: at most kCacheWindow.
+  const absl::Time mid = At(450);
+  at = windows.Enter(mid);
+  windows.Remember(at, mid, 20 * ms, 4);
+  EXPECT_TRUE(windows.CachedOpen(20 * ms + ms - 5000, 4, cycle));
+  EXPECT_EQ(cycle, 2);
+  EXPECT_FALSE(windows.CachedOpen(21 * ms, 4, cycle));
+  // A position that is not open clears the cache.
+  at = windows.Enter(At(600));
+  EXPECT_FALSE(at.open);
+  windows.Remember(at, At(600), 30 * ms, 4);
+  EXPECT_FALSE(windows.CachedOpen(30 * ms, 4, cycle));
+}
+
+TEST(CycleWindowsTest, CacheOfAWindowWithoutEndLastsTheWindowAndSaturates) {
+  std::vector<CycleConfig> cycles = {Cycle(100, 200, 10, false)};
+  cycles[0].closes_at = absl::InfiniteFuture();
+  CycleWindows windows(cycles);
+  int cycle = -1;
+  CycleWindows::Position at = windows.Enter(At(150));
+  windows.Remember(at, At(150), 0, 0);
+  EXPECT_TRUE(windows.CachedOpen(999'000, 0, cycle));
+  EXPECT_FALSE(windows.CachedOpen(1'000'000, 0, cycle));
+  // Sale time past what the word can hold (2^54 ns, 208 days): nothing is cached.
+  windows.Remember(at, At(150), int64_t{1} << 55, 0);
+  EXPECT_FALSE(windows.CachedOpen(int64_t{1} << 55, 0, cycle));
+  // Steps are compared on their low 12 bits; the count itself may be any value.
+  windows.Remember(at, At(150), 0, ~uint64_t{0});
+  EXPECT_TRUE(windows.CachedOpen(0, ~uint64_t{0}, cycle));
+}
+
 // Threads walk the wall through eight back-to-back cycles, each Enter at an instant a little
 // before or after their own clock (a wall that steps back), taking one unit where the position
 // is open. Each thread's positions never move backward; at the end, with the last cycle still

@@ -33,6 +33,20 @@ class Clock {
   // The wall-clock instant, used for sales-cycle windows only.
   // Thread-safe. Must not allocate or block.
   virtual absl::Time WallNow() const = 0;
+
+  // How many times the wall clock has been set apart from the monotonic one
+  // (a step, as ManualClock::SetWall makes), or 0 for a clock that cannot
+  // tell. A sale does not read the wall clock on every Hold: while a cycle
+  // is open it keeps the position it read, for at most 1 ms of monotonic
+  // time and never past the next window boundary (as the monotonic clock
+  // measures the way there), and reads the wall clock again at once when
+  // this count changes. So a clock that moves wall time alone must count
+  // its moves here; one that does not (the system's, whose steps come from
+  // NTP or `date -s`) has its steps seen within 1 ms. Its value is read
+  // before WallNow(), and a step must be counted after its new wall time is
+  // readable (release; see ManualClock). Thread-safe. Must not allocate or
+  // block.
+  virtual uint64_t WallSteps() const { return 0; }
 };
 
 // The real clocks: CLOCK_MONOTONIC and CLOCK_REALTIME. Both are vDSO reads
@@ -63,6 +77,8 @@ class ManualClock final : public Clock {
 
   int64_t MonotonicNanos() const override;
   absl::Time WallNow() const override;
+  // The number of SetWall() calls so far.
+  uint64_t WallSteps() const override;
 
   // Moves both clocks forward by `d`. A negative `d` is ignored (monotonic
   // time never goes back). Each reading saturates at kManualClockNanosMax:
@@ -70,9 +86,10 @@ class ManualClock final : public Clock {
   // the clock there for good; it never wraps. Thread-safe.
   void Advance(absl::Duration d);
 
-  // Sets wall time alone, forwards or backwards. A time outside the range
-  // above (absl::InfiniteFuture(), absl::InfinitePast()) is clamped to its
-  // nearer end. Thread-safe.
+  // Sets wall time alone, forwards or backwards, and counts the step
+  // (WallSteps): a sale sees the new wall time on its next Hold. A time
+  // outside the range above (absl::InfiniteFuture(), absl::InfinitePast())
+  // is clamped to its nearer end. Thread-safe.
   void SetWall(absl::Time wall);
 
  private:
@@ -80,6 +97,9 @@ class ManualClock final : public Clock {
   // each is a single word that is read and written whole.
   std::atomic<int64_t> monotonic_ns_{0};
   std::atomic<int64_t> wall_ns_since_epoch_{0};
+  // SetWall calls. Release increment after the wall store, acquire load in
+  // WallSteps: a reader that sees a step reads its wall time (Clock's rule).
+  std::atomic<uint64_t> wall_steps_{0};
 };
 
 }  // namespace holdfast

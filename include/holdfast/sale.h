@@ -89,6 +89,14 @@
 //   kKeyInUse (retry: it then answers that hold). With a 64-bit hash
 //   collision chosen by another buyer, two such concurrent twins can each
 //   make a hold; sequential retries never can.
+// - A Hold in an open cycle does not read the wall clock every time: it
+//   keeps the position a Hold read, for at most 1 ms of monotonic time and
+//   never past the next window boundary as the monotonic clock measures the
+//   way there (Clock::WallSteps). A wall-clock step that the clock does not
+//   count (the system clock's: NTP, `date -s`) is seen within that
+//   millisecond, so right after such a step a Hold may still be made on the
+//   old side of a window's edge (I7 within 1 ms of a step). Steps counted by
+//   the clock (ManualClock) are seen at once.
 // - Answering kSoldOut costs one load when no hold can be dead (a sale-wide
 //   lower bound on deadlines), whatever holds_max; when one may be, Hold scans
 //   the groups whose bounds have passed (holds_max / 64 words at most).

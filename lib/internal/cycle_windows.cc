@@ -58,6 +58,29 @@ CycleWindows::Position CycleWindows::Enter(absl::Time wall) {
   return at;
 }
 
+void CycleWindows::Remember(const Position& at, absl::Time wall, int64_t now_ns, uint64_t steps) {
+  uint64_t word = 0;  // not open, or too far out to say: nothing cached
+  if (at.open && now_ns >= 0) {
+    // The position changes when the cycle closes or the next one opens.
+    absl::Time boundary = cycles_[at.index].closes_at;
+    if (static_cast<size_t>(at.index) + 1 < cycles_.size()) {
+      boundary = std::min(boundary, cycles_[at.index + 1].opens_at);
+    }
+    const absl::Duration left = std::min(boundary - wall, kCacheWindow);
+    const int64_t until = now_ns + absl::ToInt64Nanoseconds(left);
+    // Rounded down to the unit: the cache ends early, never late.
+    const uint64_t until_units = static_cast<uint64_t>(until) >> kCacheUnitBits;
+    if (left > absl::ZeroDuration() && until > now_ns &&
+        until_units < (uint64_t{1} << (64 - kCacheUntilShift))) {
+      word = until_units << kCacheUntilShift | static_cast<uint64_t>(at.index) << kCacheStepsBits |
+             (steps & kCacheStepsMask);
+    }
+  }
+  // Release: pairs with CachedOpen's acquire. Concurrent refreshes race;
+  // whichever lands, each is bounded by its own boundary and window.
+  cache_.store(word, std::memory_order_release);
+}
+
 Outcome CycleWindows::OutcomeAt(const Position& at) const {
   if (at.open) return Outcome::kOk;
   if (at.index + 1 >= static_cast<int>(cycles_.size())) return Outcome::kClosed;

@@ -62,6 +62,27 @@ class CycleWindows {
   // still selling when it has ended and rolls over; dropped otherwise.
   void Give(int cycle, int64_t units);
 
+  // The open-cycle cache: lets a Hold skip reading the wall clock. Remember
+  // keeps an open position, read from `wall` at monotonic `now_ns` (sale
+  // time) with the clock's WallSteps() `steps` read before `wall`, until the
+  // next window boundary as the monotonic clock measures the way there, and
+  // for at most kCacheWindow; CachedOpen answers it (the open cycle in
+  // `cycle`) while `now_ns` is before that and the clock has made no step
+  // since. A stale answer is refused later by the cycle's sealed counter;
+  // what caching gives up is said in holdfast/clock.h (WallSteps). Both are
+  // lock-free and wait-free (one load; one store).
+  static constexpr absl::Duration kCacheWindow = absl::Milliseconds(1);
+  bool CachedOpen(int64_t now_ns, uint64_t steps, int& cycle) const {
+    // Acquire pairs with Remember's release: a Hold that uses the cached
+    // cycle sees the seals and floors that the Enter behind it made.
+    const uint64_t word = cache_.load(std::memory_order_acquire);
+    if ((word & kCacheStepsMask) != (steps & kCacheStepsMask) || now_ns < 0) return false;
+    if (static_cast<uint64_t>(now_ns) >> kCacheUnitBits >= word >> kCacheUntilShift) return false;
+    cycle = static_cast<int>((word >> kCacheStepsBits) & kCacheIndexMask);
+    return true;
+  }
+  void Remember(const Position& at, absl::Time wall, int64_t now_ns, uint64_t steps);
+
   const CycleConfig& config(int cycle) const { return cycles_[cycle]; }
   size_t MemoryBytes() const { return cycles_.size() * sizeof(StockCounter); }
 
@@ -79,6 +100,19 @@ class CycleWindows {
   // One more than the highest cycle index seen open; moves forward only.
   // Relaxed: a floor read on its own, no data travels with it.
   Atomic<int32_t> seen_open_{0};
+
+  // The cache word: [valid until: 42 bits, in units of 2^12 ns of sale time
+  // (208 days), exclusive | open cycle index: 10 | WallSteps() low 12 bits].
+  // 0 is never valid. Its own cache line: every Hold reads it, a refresh
+  // writes it at most once a millisecond.
+  static constexpr int kCacheStepsBits = 12;
+  static constexpr int kCacheIndexBits = 10;
+  static constexpr int kCacheUnitBits = 12;
+  static constexpr int kCacheUntilShift = kCacheStepsBits + kCacheIndexBits;
+  static constexpr uint64_t kCacheStepsMask = (uint64_t{1} << kCacheStepsBits) - 1;
+  static constexpr uint64_t kCacheIndexMask = (uint64_t{1} << kCacheIndexBits) - 1;
+  static_assert(kCyclesMax <= (1 << kCacheIndexBits), "a cycle index fits the cache word");
+  alignas(64) Atomic<uint64_t> cache_{0};
 };
 
 }  // namespace holdfast::internal

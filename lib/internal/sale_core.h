@@ -176,6 +176,9 @@ class SaleCore {
   TypeUnits LineTypeUnits(PackedLine line) const;
   // The cycle a Hold made now belongs to (sets `cycle`), or why none.
   Outcome CycleFor(absl::Time wall, int& cycle);
+  // As CycleFor at the instant `now_ns` (sale time), reading the wall clock
+  // only when the open-cycle cache cannot answer.
+  Outcome CycleAt(int64_t now_ns, int& cycle);
 
   HoldResult HoldWithSlot(BuyerId buyer, BuyerEntry& entry, HoldPlan& plan, uint64_t key,
                           int64_t now_ns);

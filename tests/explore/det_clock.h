@@ -55,11 +55,15 @@ class DetClock final : public Clock {
     monotonic_ns_.fetch_add(ns, std::memory_order_relaxed);
     wall_ns_.fetch_add(ns, std::memory_order_relaxed);
   }
-  // Sets wall time alone (a wall-clock step).
+  // Sets wall time alone (a wall-clock step), and counts it (WallSteps).
   void SetWall(absl::Time wall) {
     // Relaxed: see MonotonicNanos.
     wall_ns_.store(absl::ToUnixNanos(wall), std::memory_order_relaxed);
+    wall_steps_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Not a scheduling point: a count, not a reading of time. Relaxed: see
+  // MonotonicNanos.
+  uint64_t WallSteps() const override { return wall_steps_.load(std::memory_order_relaxed); }
 
   // The readings without a scheduling point, for oracles and set-up.
   int64_t PeekMonotonic() const { return monotonic_ns_.load(std::memory_order_relaxed); }
@@ -84,6 +88,7 @@ class DetClock final : public Clock {
   // scheduling points (the reading is, once, above).
   std::atomic<int64_t> monotonic_ns_{0};
   std::atomic<int64_t> wall_ns_;
+  std::atomic<uint64_t> wall_steps_{0};
   static inline thread_local int64_t last_read_ = 0;
   static inline thread_local bool read_since_point_ = false;
 };
