@@ -28,6 +28,16 @@ packages=(
   python3-setuptools
   python3-wheel
   python3-venv
+  python3-mypy        # mypy --strict over the package, examples and a typed client (test_typing)
+  python3-fastapi     # examples/python/fastapi_box_office and its tests
+  python3-uvicorn
+  python3-httpx       # FastAPI's TestClient
+  golang-go           # examples/go: cgo over the C ABI (scripts/ci_embeddings.sh)
+  rustc               # examples/rust (Debian's 1.63) and scripts/ci_rust_abi.sh
+  cargo
+  abi-dumper          # abi/check_abi.sh: the C ABI against abi/holdfast_c.abi
+  abi-compliance-checker
+  universal-ctags     # abi-dumper -public-headers needs ctags (only a Recommends)
 )
 
 installed() {

@@ -8,6 +8,11 @@
 #   subproject build and run the same consumer with add_subdirectory(holdfast)
 #   pkgconfig  compile the consumer with `pkg-config --cflags --libs holdfast`
 #              against the installed prefix, and run it
+#   embeddings the C example (examples/c) and `go test` (examples/go) through
+#              the C ABI: scripts/ci_embeddings.sh
+#   rust-abi   scripts/ci_rust_abi.sh: the C tests against libholdfast.so and
+#              its exports, the C ABI check against abi/holdfast_c.abi, and
+#              `cargo test --offline` of examples/rust
 #   tsan       ThreadSanitizer build (RelWithDebInfo), then ctest
 #   asan       AddressSanitizer + UndefinedBehaviorSanitizer build, then ctest
 #   fuzz       clang libFuzzer build of tests/fuzz/sale_fuzzer, run for
@@ -135,6 +140,14 @@ stage_pkgconfig() {
   check_consumer build/ci-install/pkgconfig/consumer
 }
 
+stage_embeddings() {
+  HOLDFAST_JOBS=$jobs bash scripts/ci_embeddings.sh
+}
+
+stage_rust_abi() {
+  HOLDFAST_JOBS=$jobs HOLDFAST_PREFIX=$prefix bash scripts/ci_rust_abi.sh
+}
+
 # TSan's shadow memory needs a fixed address layout; on kernels with high
 # mmap randomisation it aborts with "unexpected memory mapping" unless ASLR is
 # off for the process. setarch -R turns it off for ctest and its children,
@@ -200,6 +213,8 @@ run_stage release stage_release
 run_stage install stage_install
 run_stage subproject stage_subproject
 run_stage pkgconfig stage_pkgconfig
+run_stage embeddings stage_embeddings
+run_stage rust-abi stage_rust_abi
 if [[ ${HOLDFAST_SKIP_SANITIZERS:-0} == 1 ]]; then
   echo
   echo "-- HOLDFAST_SKIP_SANITIZERS=1: skipping the tsan and asan stages"
