@@ -714,6 +714,7 @@ BuyerCounts Sale::Buyer(BuyerId buyer) const { return core_->Buyer(buyer); }
 TypeStats Sale::TypeStatsOf(TypeId type) const { return core_->TypeStatsOf(type); }
 SaleStats Sale::Stats() const { return core_->Stats(); }
 size_t Sale::DrainEvents(absl::Span<Event> out) { return core_->DrainEvents(out); }
+bool Sale::WaitForEvents(absl::Duration timeout) { return core_->WaitForEvents(timeout); }
 size_t Sale::MemoryBytes() const { return sizeof(Sale) + core_->MemoryBytes(); }
 const SaleConfig& Sale::config() const { return core_->config(); }
 

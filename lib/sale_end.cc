@@ -306,12 +306,6 @@ void SaleCore::FreeSlot(uint32_t index, uint64_t final_state) {
   slots_.Free(index);
 }
 
-void SaleCore::Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns) {
-  if (events_ == nullptr) return;
-  const Event event{kind, hold, buyer, units, now_ns + epoch_ns_};
-  if (!events_->TryPush(event)) stats_.Add(kStatEventsDropped, 1);
-}
-
 int64_t SaleCore::Sweep(int64_t monotonic_now_ns) {
   // Never ahead of the clock (no hold expires early), and never before the
   // sale's epoch (no overflow for any argument: issue 10 defect 11).

@@ -264,10 +264,6 @@ bool SaleCore::SnapshotSeats(absl::Span<uint64_t> held, absl::Span<uint64_t> sol
   return true;
 }
 
-size_t SaleCore::DrainEvents(absl::Span<Event> out) {
-  return events_ != nullptr ? events_->Drain(out) : 0;
-}
-
 size_t SaleCore::MemoryBytes() const {
   const size_t counters = stock_.MemoryBytes() + cycles_.MemoryBytes();
   return sizeof(*this) + counters + slots_.MemoryBytes() + expiry_.MemoryBytes() +

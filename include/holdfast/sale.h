@@ -80,9 +80,10 @@
 // - Lock-free, not wait-free: a Hold may retry its compare-and-swap loops while
 //   other threads make progress.
 // - The wait of a short Hold for a dead hold's units, under Progress above:
-//   the only system call besides reading the clock (sched_yield), on that
-//   rare path only. A thread stopped inside that window (for longer than
-//   those 16 yields) makes the Holds that need exactly those units answer
+//   one of two system calls besides reading the clock (sched_yield), on that
+//   rare path only. The other: while a thread waits in WaitForEvents, the
+//   operation that publishes the next event wakes it (one futex call). A thread stopped inside that
+//   window (for longer than those 16 yields) makes the Holds that need exactly those units answer
 //   kTryAgain until it runs again: they are neither sold out nor available.
 // - Two concurrent Holds with one idempotency key make one hold; the one that
 //   finds the other between taking the key and publishing its hold answers
@@ -367,6 +368,20 @@ class Sale {
   // events does not prove the queue empty: an event another thread is still
   // publishing is left for a later call. Lock-free. Never allocates.
   size_t DrainEvents(absl::Span<Event> out);
+
+  // Blocks until an event waits to be drained, or `timeout` passes (real
+  // time, whatever the sale's clock). Returns true when an event was
+  // published and not drained at some instant during the call (a concurrent
+  // drainer may still take it first), false on timeout, and false at once
+  // for a sale without an event queue (events_max == 0). The waiter is woken
+  // by the operation that publishes the next event, not by polling: while a
+  // thread waits here, the first Hold, Confirm, Release, Extend or expiry
+  // that publishes an event makes one futex system call to wake it (the
+  // only system call on those paths besides reading the clock, and none
+  // while nobody waits). With events on, each publish pays one sequentially
+  // consistent fence for it. Thread-safe, any number of waiters. Never
+  // allocates. It blocks: call it from a thread of its own, not the hot path.
+  bool WaitForEvents(absl::Duration timeout);
 
   // Bytes of memory the sale allocated in Create (slots, buyer table,
   // idempotency table, counters, event queue); it never changes afterwards.

@@ -202,6 +202,32 @@ size_t EventQueue::Drain(absl::Span<Event> out) {
   return count;
 }
 
+bool EventQueue::HasPublished() const {
+  for (size_t ring = 0; ring <= static_cast<size_t>(lanes_); ++ring) {
+    // Relaxed: the head is only where to start; the cells' sequences decide.
+    // Walk forward from a head read stale over the cells drained since
+    // (their sequence is a later lap's) to the first one not drained: the
+    // ring's real head. A walk of a whole lap means the head read was very
+    // stale: read it again; after that, say yes (a waiter then drains
+    // instead of sleeping, which is always safe).
+    bool settled = false;
+    for (int attempt = 0; attempt < 2 && !settled; ++attempt) {
+      uint64_t position = rings_[ring].head.value.load(std::memory_order_relaxed);
+      for (uint64_t step = 0; step < capacity_; ++step, ++position) {
+        // Acquire pairs with the producer's release of 2 * position + 1.
+        const uint64_t sequence = CellAt(ring, position).sequence.load(std::memory_order_acquire);
+        if (sequence == 2 * position + 1) return true;  // published, not drained
+        if (sequence < 2 * (position + capacity_)) {    // not drained: the head
+          settled = true;                               // nothing published there
+          break;
+        }
+      }
+    }
+    if (!settled) return true;
+  }
+  return false;
+}
+
 size_t EventQueue::MemoryBytes() const {
   const size_t rings = static_cast<size_t>(lanes_) + 1;
   return sizeof(EventQueue) + rings * sizeof(Ring) +

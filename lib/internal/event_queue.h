@@ -106,6 +106,14 @@ class EventQueue {
   // the file comment. Thread-safe. Lock-free. Never allocates.
   size_t Drain(absl::Span<Event> out);
 
+  // Whether some ring has an event published at its head: what the next
+  // Drain would get (unless another drainer takes it first). False does not
+  // prove the queue empty: as Drain, it stops at a position still being
+  // pushed. A waiter that checks this after a sequentially consistent fence
+  // sees every event pushed before a producer's own fence (see
+  // SaleCore::WaitForEvents). Thread-safe. Lock-free. Never allocates.
+  bool HasPublished() const;
+
   // Bytes of the queue: the object itself and every ring's cells and heads,
   // all allocated by the constructor. Exact (allocator overhead aside);
   // never changes.
@@ -152,6 +160,9 @@ class EventQueue {
   bool Pop(size_t ring, Event& out);
 
   Cell& CellAt(size_t ring, uint64_t position) {
+    return cells_[ring * capacity_ + static_cast<size_t>(position % capacity_)];
+  }
+  const Cell& CellAt(size_t ring, uint64_t position) const {
     return cells_[ring * capacity_ + static_cast<size_t>(position % capacity_)];
   }
   size_t shared_ring() const { return static_cast<size_t>(lanes_); }

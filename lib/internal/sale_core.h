@@ -19,11 +19,13 @@
 // SlotTable, ExpiryIndex, BuyerTable, IdempotencyTable, SeatTable, SaleTags,
 // EventQueue, StripedCounters. Its methods are in lib/sale.cc (building, Hold
 // and its claims, idempotency keys, the public Sale), lib/sale_end.cc (the end
-// of a hold and expiry) and lib/sale_queries.cc (queries, which write
-// nothing).
+// of a hold and expiry), lib/sale_queries.cc (queries, which write
+// nothing) and lib/sale_events.cc (publishing, draining and waiting for
+// events).
 #ifndef HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 #define HOLDFAST_LIB_INTERNAL_SALE_CORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -144,6 +146,7 @@ class SaleCore {
   TypeStats TypeStatsOf(TypeId type) const;
   SaleStats Stats() const;
   size_t DrainEvents(absl::Span<Event> out);
+  bool WaitForEvents(absl::Duration timeout);
   size_t MemoryBytes() const;
   const SaleConfig& config() const { return config_; }
   const Clock& clock() const { return *clock_; }
@@ -234,6 +237,9 @@ class SaleCore {
                       int64_t now_ns, Outcome if_confirmed) const;
   void ReturnUnits(const Slot& slot, BuyerEntry& entry);
   void Publish(EventKind kind, HoldId hold, BuyerId buyer, int32_t units, int64_t now_ns);
+  // Wakes the threads in WaitForEvents (one futex system call) unless
+  // another publisher just did.
+  void WakeEventWaiters();
   // Whether a hold past its deadline could have caused `outcome`; when it
   // cannot, a failed Hold skips the expiry scan (holds_max / 64 hints).
   bool DeadHoldsMayMatter(Outcome outcome, const HoldPlan& plan, const BuyerEntry& entry,
@@ -269,6 +275,16 @@ class SaleCore {
   // seated_[t]: type t is sold seat by seat only.
   std::vector<bool> seated_;
   std::unique_ptr<EventQueue> events_;
+  // WaitForEvents' eventcount, on its own cache line: `sleepers` is set by a
+  // waiter before it checks the queue and cleared by the publisher that
+  // wakes it; `epoch` is the futex word the waiters sleep on. std::atomic,
+  // not internal::Atomic: the kernel reads the word (and the deterministic
+  // explorer never waits for events).
+  struct alignas(64) EventWake {
+    std::atomic<uint32_t> sleepers{0};
+    std::atomic<uint32_t> epoch{0};
+  };
+  EventWake event_wake_;
   StripedCounters stats_;
 };
 
