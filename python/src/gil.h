@@ -41,6 +41,30 @@ class ReleaseGil {
   PyThreadState* state_;
 };
 
+// Marks a call from this module's C++ into Python code that may run
+// bytecode (a record's dataclass __init__, an exception class, an enum
+// lookup, holdfast._explain). Python 3.11 ends a daemon thread that waits
+// for the GIL once finalization has begun with pthread_exit, whose forced
+// unwind would run the cleanups of the C++ frames below that bytecode
+// (Py_DECREF without the GIL: a crash at exit). So once the exit gate has
+// closed, a thread other than the exiting one parks here, with the GIL
+// released, instead of making the call; and the exit hook waits, with the
+// GIL released, until the calls in progress have returned.
+//
+//   {
+//     PythonCall call;
+//     record = types.sale_stats_class("held_units"_a = ...);
+//   }
+//
+// Needs the GIL. Never allocates.
+class PythonCall {
+ public:
+  PythonCall();
+  ~PythonCall();
+  PythonCall(const PythonCall&) = delete;
+  PythonCall& operator=(const PythonCall&) = delete;
+};
+
 // Registers the exit hook with Python's atexit. Called once from the
 // module's init, with the GIL.
 void InstallExitGate(pybind11::module_& module);

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "src/gil.h"
+
 namespace holdfast::python {
 namespace {
 
@@ -58,6 +60,7 @@ void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
   using py::literals::operator""_a;
   py::object hold_id =
       context.hold.value == 0 ? py::object(py::none()) : py::object(py::int_(context.hold.value));
+  PythonCall call;  // the exception class's __init__ (bytecode)
   py::object error =
       outcome == Outcome::kSeatTaken
           ? types.exception(outcome)(

@@ -146,6 +146,7 @@ SaleConfig BuildConfig(py::handle config, const Clock* clock) {
 // A parsed seat map as the holdfast.SeatMap dataclass (holdfast/_config.py).
 py::object ToPython(const SeatMapConfig& map) {
   const PythonTypes& types = PythonTypes::Get();
+  PythonCall call;  // dataclass __init__s (bytecode)
   py::list sections;
   for (const SectionConfig& section : map.sections) {
     py::list rows;
@@ -221,7 +222,12 @@ class PySale {
   // Raises UnknownName for `name`, an unknown `kind` ("type", "quota",
   // "cycle", "section", "seat") given as the argument `what`.
   [[noreturn]] void RaiseUnknown(const char* kind, py::handle name, const char* what) const {
-    RaiseError(PythonTypes::Get().explain.attr("unknown")(config_, kind, name, what));
+    py::object error;
+    {
+      PythonCall call;  // holdfast._explain runs bytecode
+      error = PythonTypes::Get().explain.attr("unknown")(config_, kind, name, what);
+    }
+    RaiseError(error);
   }
 
  private:
@@ -700,7 +706,14 @@ void RaiseUnlessOk(Outcome outcome, const char* operation, const Target& target)
 // call that succeeds pays nothing for it.
 template <typename Explain>
 [[noreturn]] void RaiseExplained(Outcome outcome, const RaiseContext& context, Explain explain) {
-  if (outcome == Outcome::kInvalidArgument) RaiseError(explain());
+  if (outcome == Outcome::kInvalidArgument) {
+    py::object error;
+    {
+      PythonCall call;  // holdfast._explain runs bytecode
+      error = explain();
+    }
+    RaiseError(error);
+  }
   RaiseOutcome(outcome, context);
 }
 
@@ -715,12 +728,14 @@ void RaiseExtendUnlessOk(const PySale& sale, Outcome outcome, const Target& targ
 }
 
 py::object ToPython(const BuyerCounts& counts) {
+  PythonCall call;  // a dataclass __init__ (bytecode)
   return PythonTypes::Get().buyer_counts_class("held_units"_a = counts.held_units,
                                                "bought_units"_a = counts.bought_units,
                                                "live_holds"_a = counts.live_holds);
 }
 
 py::object ToPython(const TypeStats& stats) {
+  PythonCall call;  // a dataclass __init__ (bytecode)
   return PythonTypes::Get().type_stats_class(
       "capacity"_a = stats.capacity, "available"_a = stats.available,
       "held_units"_a = stats.held_units, "sold_units"_a = stats.sold_units,
@@ -733,6 +748,7 @@ py::object ToPython(const SaleStats& stats) {
   for (int o = 0; o < kOutcomeCount; ++o) {
     outcomes[types.outcome(static_cast<Outcome>(o))] = stats.outcomes[o];
   }
+  PythonCall call;  // a dataclass __init__ (bytecode)
   return types.sale_stats_class(
       "held_units"_a = stats.held_units, "sold_units"_a = stats.sold_units,
       "released_units"_a = stats.released_units, "expired_units"_a = stats.expired_units,
@@ -744,6 +760,7 @@ py::object ToPython(const SaleStats& stats) {
 
 py::object ToPython(const Event& event) {
   const PythonTypes& types = PythonTypes::Get();
+  PythonCall call;  // a dataclass __init__ (bytecode)
   return types.event_class("kind"_a = types.event_kind(event.kind), "hold_id"_a = event.hold.value,
                            "buyer"_a = event.buyer, "units"_a = event.units,
                            "monotonic_ns"_a = event.monotonic_ns);
@@ -794,6 +811,7 @@ Outcome DescribeHold(const PySale& sale, const Target& target, py::object& out) 
   py::tuple seat_ids(static_cast<size_t>(seat_count));
   for (int i = 0; i < seat_count; ++i) seat_ids[static_cast<size_t>(i)] = py::int_(seats[i]);
   const bool deadline_known = info.expires_at != absl::InfinitePast();
+  PythonCall call;  // HoldState's lookup and a dataclass __init__ (bytecode)
   out = types.hold_info_class(
       "hold_id"_a = target.id.value, "state"_a = types.hold_state_class(CoreStateName(info.state)),
       "buyer"_a = info.buyer,
@@ -869,6 +887,7 @@ handle may be shared by threads.
             py::object info;
             (void)DescribeHold(*h.sale, target, info);  // learns an end it did not see
             if (info) return py::object(info.attr("state"));
+            PythonCall call;  // an enum lookup (bytecode)
             return PythonTypes::Get().hold_state_class(HandleStateName(h.state));
           },
           "Where the hold stands, a HoldState: the sale's answer (HELD, CONFIRMED, RELEASED, "
@@ -1127,6 +1146,7 @@ runs.
             }
             const bool free = state.status == SeatStatus::kFree;
             const bool held = state.status == SeatStatus::kHeld;
+            PythonCall call;  // a dataclass __init__ (bytecode)
             return PythonTypes::Get().seat_state_class(
                 "status"_a = PythonTypes::Get().seat_status(state.status),
                 "hold_id"_a =
