@@ -6,11 +6,13 @@ Every method but __init__, config and __repr__ is the compiled one
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Tuple, Union
+import asyncio
+from typing import Any, AsyncIterator, Iterable, Iterator, Optional, Tuple, Union
 
 from holdfast import _core
 from holdfast import _explain
 from holdfast._config import Cycle, Quota, SaleConfig, SeatMap, Seconds, TypesArg, make_config
+from holdfast._records import Event
 
 
 class Sale(_core.Sale):
@@ -82,6 +84,48 @@ class Sale(_core.Sale):
     def config(self) -> SaleConfig:
         """The normalized SaleConfig the sale was built from."""
         return self._config
+
+    def iter_events(
+        self, timeout: Optional[Seconds] = None, max_events: int = 256
+    ) -> Iterator[Event]:
+        """Yields events as they happen, blocking in between (woken by the
+        operation that publishes each, with the GIL released): for a thread
+        of its own. Stops when none arrives within `timeout` (timedelta or
+        seconds; None waits for ever). Several consumers share the events:
+        each goes to one of them. Nothing for a sale built with events_max=0
+        (it returns at once)."""
+        if self._config.events_max == 0:
+            return
+        # A wait without end is a series of long waits (so that Ctrl-C is seen).
+        step: Seconds = 3600.0 if timeout is None else timeout
+        while True:
+            events = self.drain_events(max_events)
+            if events:
+                yield from events
+                continue
+            if not self.wait_for_events(step) and timeout is not None:
+                return
+
+    async def events(
+        self, max_events: int = 256, wake_check: Seconds = 1.0
+    ) -> AsyncIterator[Event]:
+        """`async for event in sale.events()`: yields events as they happen
+        without blocking the event loop. Between events one executor thread
+        waits in wait_for_events (GIL released) and the operation that
+        publishes the next event wakes it: no polling of the queue. The wait
+        returns at least every `wake_check` seconds so that cancelling the
+        loop's task takes effect; it never ends by itself. Nothing for a sale
+        built with events_max=0 (it returns at once)."""
+        if self._config.events_max == 0:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            events = self.drain_events(max_events)
+            if events:
+                for event in events:
+                    yield event
+                continue
+            await loop.run_in_executor(None, self.wait_for_events, wake_check)
 
     def type_id(self, name: str) -> int:
         """The index of the ticket type called `name`; UnknownName (a

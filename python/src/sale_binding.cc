@@ -1453,6 +1453,18 @@ sweep has run: I4), UnknownHold, NotOwner, AlreadyConfirmed (when asked).
           "Removes up to `max_events` events, in order per thread, and returns them as a list of "
           "Event. Empty when the sale was built with events_max=0.")
       .def(
+          "wait_for_events",
+          [](PySale& sale, py::handle timeout) {
+            const absl::Duration wait = ToDuration(timeout, "timeout");
+            ReleaseGil release;
+            return sale.sale().WaitForEvents(wait);
+          },
+          "timeout"_a,
+          "Blocks (the GIL released) until an event waits to be drained or `timeout` (timedelta "
+          "or seconds, real time) passes; True when one waits, False on timeout or for a sale "
+          "built with events_max=0. Woken by the operation that publishes the event, not by "
+          "polling. Sale.iter_events() and Sale.events() are built on it.")
+      .def(
           "memory_bytes", [](const PySale& sale) { return sale.sale().MemoryBytes(); },
           "Bytes the sale allocated when it was built; it never changes.");
   BindSeatMethods(sale_class);
