@@ -34,15 +34,15 @@
 typedef struct worker {
   hf_sale* sale;
   uint32_t type;
-  uint64_t first_buyer;   /* buyers first_buyer .. first_buyer + attempts_max - 1 */
+  uint64_t first_buyer; /* buyers first_buyer .. first_buyer + attempts_max - 1 */
   int64_t attempts_max;
-  uint64_t random_state;  /* xorshift64 state, never 0 */
-  int64_t buyers;         /* buyers served */
+  uint64_t random_state; /* xorshift64 state, never 0 */
+  int64_t buyers;        /* buyers served */
   int64_t confirmed_units;
   int64_t released_units;
-  int64_t walked_units;   /* units left in live holds */
+  int64_t walked_units; /* units left in live holds */
   int64_t outcomes[HF_OUTCOME_COUNT];
-  int failed;             /* a call answered something no correct sale answers here */
+  int failed; /* a call answered something no correct sale answers here */
 } worker;
 
 /* A fast, per-thread pseudo-random number (xorshift64). */
