@@ -65,6 +65,11 @@ HOLDFAST_C_SAME(HF_OUTCOME_HOLD_TABLE_FULL, Outcome::kHoldTableFull);
 HOLDFAST_C_SAME(HF_OUTCOME_BUYER_TABLE_FULL, Outcome::kBuyerTableFull);
 HOLDFAST_C_SAME(HF_OUTCOME_INVALID_ARGUMENT, Outcome::kInvalidArgument);
 HOLDFAST_C_SAME(HF_OUTCOME_KEY_IN_USE, Outcome::kKeyInUse);
+HOLDFAST_C_SAME(HF_HOLD_HELD, holdfast::HoldState::kHeld);
+HOLDFAST_C_SAME(HF_HOLD_CONFIRMED, holdfast::HoldState::kConfirmed);
+HOLDFAST_C_SAME(HF_HOLD_RELEASED, holdfast::HoldState::kReleased);
+HOLDFAST_C_SAME(HF_HOLD_EXPIRED, holdfast::HoldState::kExpired);
+HOLDFAST_C_SAME(HF_LINES_PER_HOLD_MAX, holdfast::kLinesPerHoldMax);
 HOLDFAST_C_SAME(HF_OUTCOME_TRY_AGAIN, Outcome::kTryAgain);
 HOLDFAST_C_SAME(HF_EVENT_HELD, holdfast::EventKind::kHeld);
 HOLDFAST_C_SAME(HF_EVENT_CONFIRMED, holdfast::EventKind::kConfirmed);
@@ -539,6 +544,11 @@ hf_error hf_sale_stats_get(const hf_sale* sale, hf_sale_stats* out) {
 // ---------------------------------------------------------------------------------------------
 // Sale: events
 
+int hf_sale_wait_for_events(hf_sale* sale, int64_t timeout_ns) {
+  if (sale == nullptr) return 0;
+  return Guarded(0, [&] { return Cc(sale)->WaitForEvents(absl::Nanoseconds(timeout_ns)) ? 1 : 0; });
+}
+
 size_t hf_sale_drain_events(hf_sale* sale, hf_event* out, size_t capacity) {
   if (sale == nullptr || out == nullptr) return 0;
   return Guarded(size_t{0}, [&] {
@@ -591,6 +601,27 @@ size_t hf_sale_seat_label(const hf_sale* sale, hf_seat_id seat, char* buffer, si
     const std::string label = Cc(sale)->SeatLabel(seat);
     CopyOut(label, buffer, size);
     return label.size();
+  });
+}
+
+hf_outcome hf_sale_describe(const hf_sale* sale, hf_hold_id hold, hf_buyer_id buyer,
+                            hf_hold_info* out) {
+  if (sale == nullptr || out == nullptr) return HF_OUTCOME_INVALID_ARGUMENT;
+  return Guarded(HF_OUTCOME_TRY_AGAIN, [&] {
+    holdfast::HoldInfo info;
+    const Outcome outcome = Cc(sale)->Describe(holdfast::HoldId{hold}, buyer, info);
+    *out = hf_hold_info{};
+    out->state = static_cast<int32_t>(info.state);
+    out->line_count = info.line_count;
+    out->buyer = info.buyer;
+    // Saturates: absl::InfinitePast() is INT64_MIN, HF_TIME_INFINITE_PAST.
+    out->expires_at_unix_ns = absl::ToUnixNanos(info.expires_at);
+    out->units = info.units;
+    out->seat_count = info.seat_count;
+    for (int i = 0; i < info.line_count; ++i) {
+      out->lines[i] = {info.lines[i].type, info.lines[i].quantity};
+    }
+    return C(outcome);
   });
 }
 

@@ -317,6 +317,37 @@ int hf_sale_current_cycle(const hf_sale* sale);
 /* Bytes the sale allocated in hf_sale_create (0 for NULL). Thread-safe. */
 size_t hf_sale_memory_bytes(const hf_sale* sale);
 
+/* Where a hold stands (holdfast::HoldState; the values are equal). */
+typedef enum hf_hold_state {
+  HF_HOLD_HELD = 0,      /* live: it can be confirmed, released or extended */
+  HF_HOLD_CONFIRMED = 1, /* sold */
+  HF_HOLD_RELEASED = 2,  /* ended by its buyer */
+  HF_HOLD_EXPIRED = 3    /* its deadline has passed, swept or not: never confirmable */
+} hf_hold_state;
+
+/* Lines a hold has at most (holdfast::kLinesPerHoldMax). */
+#define HF_LINES_PER_HOLD_MAX 6
+
+/* One hold as its buyer may see it (holdfast::HoldInfo). */
+typedef struct hf_hold_info {
+  int32_t state; /* an hf_hold_state */
+  int32_t line_count;
+  hf_buyer_id buyer;
+  /* HELD, and EXPIRED while not yet swept: the deadline as a wall-clock instant (ns since the
+   * Unix epoch, seen from the wall clock when the call ran); HF_TIME_INFINITE_PAST otherwise. */
+  int64_t expires_at_unix_ns;
+  int32_t units;                             /* over every line */
+  int32_t seat_count;                        /* of them, seats (hf_sale_seats_of names them) */
+  hf_hold_line lines[HF_LINES_PER_HOLD_MAX]; /* by ticket type, seats in their section's type */
+} hf_hold_info;
+
+/* Describes `buyer`'s hold into `*out` (Sale::Describe): an ended hold is described until its
+ * slot holds a later one. HF_OUTCOME_OK; HF_OUTCOME_UNKNOWN_HOLD; HF_OUTCOME_NOT_OWNER (then
+ * `*out` is zeroed, state HELD); HF_OUTCOME_INVALID_ARGUMENT for a NULL sale or out. Writes
+ * nothing to the sale (a dead hold reads EXPIRED). Thread-safe. Lock-free. Never allocates. */
+hf_outcome hf_sale_describe(const hf_sale* sale, hf_hold_id hold, hf_buyer_id buyer,
+                            hf_hold_info* out);
+
 /* One buyer's counters (holdfast::BuyerCounts). */
 typedef struct hf_buyer_counts {
   int64_t held_units;
@@ -394,6 +425,12 @@ typedef struct hf_event {
  * ordering notes apply); 0 for a NULL sale or out. Thread-safe: each event goes to exactly one
  * caller. Lock-free. Never allocates. */
 size_t hf_sale_drain_events(hf_sale* sale, hf_event* out, size_t capacity);
+
+/* Blocks until an event waits to be drained, or `timeout_ns` of real time passes
+ * (Sale::WaitForEvents: woken by the operation that publishes the event, not by polling).
+ * Returns 1 when an event waits, 0 on timeout, and 0 at once for a NULL sale or a sale without
+ * events. Thread-safe, any number of waiters. Never allocates. Blocks: not for the hot path. */
+int hf_sale_wait_for_events(hf_sale* sale, int64_t timeout_ns);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Seats */

@@ -662,6 +662,58 @@ static void test_events(void) {
   hf_manual_clock_destroy(clock);
 }
 
+static void test_describe(void) {
+  hf_manual_clock* clock = hf_manual_clock_create(kStartWallNs);
+  hf_sale* sale = make_ga_sale(10, clock);
+  const hf_hold_line two = {0, 2};
+  hf_hold_id held, sold;
+  hf_hold_info info;
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_hold(sale, 1, &two, 1, 60 * kSecondNs, 0, &held));
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_describe(sale, held, 1, &info));
+  EXPECT_I64(HF_HOLD_HELD, info.state);
+  EXPECT_I64(1, info.buyer);
+  EXPECT_I64(kStartWallNs + 60 * kSecondNs, info.expires_at_unix_ns);
+  EXPECT_I64(1, info.line_count);
+  EXPECT_I64(0, info.lines[0].type);
+  EXPECT_I64(2, info.lines[0].quantity);
+  EXPECT_I64(2, info.units);
+  EXPECT_I64(0, info.seat_count);
+  EXPECT_OUTCOME(HF_OUTCOME_NOT_OWNER, hf_sale_describe(sale, held, 2, &info));
+  EXPECT_I64(0, info.units);
+  EXPECT_OUTCOME(HF_OUTCOME_UNKNOWN_HOLD, hf_sale_describe(sale, 12345, 1, &info));
+  EXPECT_OUTCOME(HF_OUTCOME_INVALID_ARGUMENT, hf_sale_describe(NULL, held, 1, &info));
+  EXPECT_OUTCOME(HF_OUTCOME_INVALID_ARGUMENT, hf_sale_describe(sale, held, 1, NULL));
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_hold(sale, 3, &two, 1, 0, 0, &sold));
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_confirm(sale, sold, 3, HF_CONFIRM_RETRY_IS_OK));
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_describe(sale, sold, 3, &info));
+  EXPECT_I64(HF_HOLD_CONFIRMED, info.state);
+  EXPECT_I64(HF_TIME_INFINITE_PAST, info.expires_at_unix_ns);
+  /* Dead, not swept: EXPIRED with its deadline, and describing it expires nothing. */
+  hf_manual_clock_advance(clock, 61 * kSecondNs);
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_describe(sale, held, 1, &info));
+  EXPECT_I64(HF_HOLD_EXPIRED, info.state);
+  EXPECT_I64(kStartWallNs + 60 * kSecondNs, info.expires_at_unix_ns);
+  EXPECT_I64(1, hf_sale_sweep(sale));
+  hf_sale_destroy(sale);
+  hf_manual_clock_destroy(clock);
+}
+
+static void test_wait_for_events(void) {
+  hf_manual_clock* clock = hf_manual_clock_create(kStartWallNs);
+  hf_sale* sale = make_ga_sale(10, clock); /* events_max 64 */
+  const hf_hold_line one = {0, 1};
+  hf_hold_id hold;
+  hf_event events[4];
+  EXPECT_I64(0, hf_sale_wait_for_events(NULL, kSecondNs));
+  EXPECT_I64(0, hf_sale_wait_for_events(sale, 1000000)); /* 1 ms, nothing published */
+  EXPECT_OUTCOME(HF_OUTCOME_OK, hf_sale_hold(sale, 1, &one, 1, 0, 0, &hold));
+  EXPECT_I64(1, hf_sale_wait_for_events(sale, 0));
+  EXPECT_I64(1, hf_sale_drain_events(sale, events, 4));
+  EXPECT_I64(0, hf_sale_wait_for_events(sale, 0));
+  hf_sale_destroy(sale);
+  hf_manual_clock_destroy(clock);
+}
+
 static const char kSeatMap[] =
     "# a small hall\n"
     "section Orchestra type=0\n"
@@ -1039,6 +1091,8 @@ static const test_case kTests[] = {
     TEST_CASE(cycles),
     TEST_CASE(quotas),
     TEST_CASE(events),
+    TEST_CASE(describe),
+    TEST_CASE(wait_for_events),
     TEST_CASE(seat_map_errors),
     TEST_CASE(seats),
     TEST_CASE(stress_i1),
