@@ -113,25 +113,6 @@ struct LineOf<CAbi> {
   using type = hf_hold_line;
 };
 
-// The sale config of bench/sale_benchmark.cc's HotTypeConfig: one hot ticket
-// type with buyer limits and a cycle active; the limits never bind.
-SaleConfig HotTypeConfig() {
-  SaleConfig config;
-  config.types = {{.name = "regular", .capacity = kCapacityMax}};
-  config.cycles = {{.name = "noon",
-                    .opens_at = absl::InfinitePast(),
-                    .allotment = kCapacityMax,
-                    .per_buyer_max = kCapacityMax}};
-  config.per_buyer_units_max = kPerBuyerUnitsMax;  // the limit is checked on every hold
-  config.per_buyer_holds_max = 4;
-  config.idempotency_keys_max = 0;
-  return config;
-}
-
-BuyerId ThreadBuyer(const benchmark::State& state) {
-  return static_cast<BuyerId>(state.thread_index()) + 1;
-}
-
 // 1 and 2 threads against the wall clock (2 is DESIGN's machine).
 void OneAndTwoThreads(benchmark::internal::Benchmark* b) {
   b->UseRealTime()->Threads(1)->Threads(2);

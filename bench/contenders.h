@@ -159,6 +159,27 @@ inline absl::Time Noon() {
   return absl::FromCivil(absl::CivilSecond(2026, 11, 27, 12, 0, 0), absl::UTCTimeZone());
 }
 
+// One hot ticket type with buyer limits and a cycle active, as P1 asks; the
+// limits never bind (each thread is a buyer that can't reach them in a run).
+// Shared by sale_benchmark and c_api_benchmark, so both measure one sale.
+inline SaleConfig HotTypeConfig() {
+  SaleConfig config;
+  config.types = {{.name = "regular", .capacity = kCapacityMax}};
+  config.cycles = {{.name = "noon",
+                    .opens_at = absl::InfinitePast(),
+                    .allotment = kCapacityMax,
+                    .per_buyer_max = kCapacityMax}};
+  config.per_buyer_units_max = kPerBuyerUnitsMax;  // the limit is checked on every hold
+  config.per_buyer_holds_max = 4;
+  config.idempotency_keys_max = 0;
+  return config;  // holds_max and buyers_max: the defaults, 65536 each
+}
+
+// The buyer of a benchmark thread: one per thread, 1-based.
+inline BuyerId ThreadBuyer(const benchmark::State& state) {
+  return static_cast<BuyerId>(state.thread_index()) + 1;
+}
+
 }  // namespace holdfast::bench
 
 #endif  // HOLDFAST_BENCH_CONTENDERS_H_

@@ -26,25 +26,6 @@ namespace {
 
 constexpr int64_t kUnlimited = kCapacityMax;
 
-// One hot ticket type with buyer limits and a cycle active, as P1 asks; the
-// limits never bind (each thread is a buyer that can't reach them in a run).
-SaleConfig HotTypeConfig() {
-  SaleConfig config;
-  config.types = {{.name = "regular", .capacity = kUnlimited}};
-  config.cycles = {{.name = "noon",
-                    .opens_at = absl::InfinitePast(),
-                    .allotment = kUnlimited,
-                    .per_buyer_max = kUnlimited}};
-  config.per_buyer_units_max = kPerBuyerUnitsMax;  // the limit is checked on every hold
-  config.per_buyer_holds_max = 4;
-  config.idempotency_keys_max = 0;
-  return config;  // holds_max and buyers_max: the defaults, 65536 each
-}
-
-BuyerId ThreadBuyer(const benchmark::State& state) {
-  return static_cast<BuyerId>(state.thread_index()) + 1;
-}
-
 // P1, P2: hold one ticket and confirm it; one item is one pair.
 template <typename S>
 void BM_HoldConfirm(benchmark::State& state) {
