@@ -41,7 +41,10 @@ void PythonTypes::Load() {
   types->seat_state_class = records.attr("SeatState");
   types->hold_info_class = records.attr("HoldInfo");
   types->hold_attempt_class = records.attr("HoldAttempt");
-  types->hold_state_class = outcome_module.attr("HoldState");
+  size_t state = 0;
+  for (const char* value : {"held", "confirmed", "released", "expired", "ended"}) {
+    types->hold_states_[state++] = {value, outcome_module.attr("HoldState")(value)};
+  }
   types->seat_map_class = config.attr("SeatMap");
   types->seat_section_class = config.attr("SeatSection");
   types->seat_row_class = config.attr("SeatRow");
@@ -54,6 +57,13 @@ void PythonTypes::Load() {
 }
 
 const PythonTypes& PythonTypes::Get() { return *instance; }
+
+py::object PythonTypes::hold_state(std::string_view value) const {
+  for (const auto& [name, member] : hold_states_) {
+    if (name == value) return member;
+  }
+  return py::none();
+}
 
 void RaiseOutcome(Outcome outcome, const RaiseContext& context) {
   const PythonTypes& types = PythonTypes::Get();

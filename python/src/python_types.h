@@ -15,6 +15,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "holdfast/event.h"
 #include "holdfast/outcome.h"
@@ -52,8 +55,10 @@ class PythonTypes {
   py::object hold_info_class;
   // holdfast._records.HoldAttempt, what the try_* hold forms return.
   py::object hold_attempt_class;
-  // holdfast._outcome.HoldState, called with a value ("held", ...).
-  py::object hold_state_class;
+  // The holdfast.HoldState member whose value is `value` ("held",
+  // "confirmed", "released", "expired" or "ended"), looked up without
+  // running Python code; None for any other value.
+  py::object hold_state(std::string_view value) const;
   py::object seat_map_class;
   py::object seat_section_class;
   py::object seat_row_class;
@@ -66,6 +71,7 @@ class PythonTypes {
   std::array<py::object, kOutcomeCount> exceptions_;
   std::array<py::object, 4> event_kinds_;
   std::array<py::object, 3> seat_statuses_;
+  std::array<std::pair<std::string, py::object>, 5> hold_states_;
 };
 
 // What RaiseOutcome tells the exception about the failed call.

@@ -811,9 +811,9 @@ Outcome DescribeHold(const PySale& sale, const Target& target, py::object& out) 
   py::tuple seat_ids(static_cast<size_t>(seat_count));
   for (int i = 0; i < seat_count; ++i) seat_ids[static_cast<size_t>(i)] = py::int_(seats[i]);
   const bool deadline_known = info.expires_at != absl::InfinitePast();
-  PythonCall call;  // HoldState's lookup and a dataclass __init__ (bytecode)
+  PythonCall call;  // a dataclass __init__ (bytecode)
   out = types.hold_info_class(
-      "hold_id"_a = target.id.value, "state"_a = types.hold_state_class(CoreStateName(info.state)),
+      "hold_id"_a = target.id.value, "state"_a = types.hold_state(CoreStateName(info.state)),
       "buyer"_a = info.buyer,
       "expires_at"_a = deadline_known ? FromTime(info.expires_at) : py::object(py::none()),
       "lines"_a = lines, "units"_a = info.units, "seats"_a = seat_ids);
@@ -887,8 +887,7 @@ handle may be shared by threads.
             py::object info;
             (void)DescribeHold(*h.sale, target, info);  // learns an end it did not see
             if (info) return py::object(info.attr("state"));
-            PythonCall call;  // an enum lookup (bytecode)
-            return PythonTypes::Get().hold_state_class(HandleStateName(h.state));
+            return PythonTypes::Get().hold_state(HandleStateName(h.state));
           },
           "Where the hold stands, a HoldState: the sale's answer (HELD, CONFIRMED, RELEASED, "
           "EXPIRED, a dead hold included); once the sale no longer describes it, what calls "
